@@ -1,0 +1,185 @@
+"""Command line: python -m bot run | chat | db upgrade | i18n compile | purge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.i18n import LOCALES, compile_catalogs
+from bot.settings import Settings
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+db_cli = typer.Typer(no_args_is_help=True, help="Database migrations (Alembic).")
+i18n_cli = typer.Typer(no_args_is_help=True, help="Translation catalogs.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(i18n_cli, name="i18n")
+
+log = logging.getLogger("bot")
+
+
+def load_settings() -> Settings:
+    """Build the settings once, or explain clearly what is wrong with the configuration."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        typer.echo("Configuration error:", err=True)
+        for error in exc.errors():
+            name = error.get("loc", ["?"])[0]
+            alias = Settings.model_fields[name].alias if name in Settings.model_fields else name
+            typer.echo(f"  {alias}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def run(
+    fallback_chat: Annotated[bool, typer.Option(
+        "--fallback-chat", help="Start the terminal chat when no channel is configured.")] = False,
+) -> None:
+    """Start every configured channel (Telegram long polling when TELEGRAM_BOT_TOKEN is set)."""
+    from bot.app import configure_logging
+    from bot.runner import run_channels
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    compile_catalogs()
+    if settings.telegram_bot_token is None:
+        typer.echo(
+            "No channel is configured. To connect Telegram, create a bot with @BotFather and put\n"
+            "  TELEGRAM_BOT_TOKEN=123456789:AA…\n"
+            "in a .env file next to the Makefile (or in the environment), then run `make run` again."
+        )
+        if fallback_chat:
+            typer.echo("Starting the terminal chat instead (type a number to press a button, `quit` to leave).\n")
+            _chat(settings, user="local", lang=None)
+            return
+        raise typer.Exit(1)
+    asyncio.run(run_channels(settings))
+
+
+@cli.command()
+def chat(
+    lang: Annotated[str | None, typer.Option(help=f"Language: {', '.join(LOCALES)}")] = None,
+    user: Annotated[str, typer.Option(help="Terminal user key (keeps separate conversations).")] = "local",
+) -> None:
+    """Talk to the bot in this terminal, with the same flows and database."""
+    from bot.app import configure_logging
+
+    settings = load_settings()
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    compile_catalogs()
+    if lang is not None and lang not in LOCALES:
+        typer.echo(f"Unknown language {lang!r}. Choose one of: {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    _chat(settings, user=user, lang=lang)
+
+
+def _chat(settings: Settings, *, user: str, lang: str | None) -> None:
+    from bot.app import create_app
+    from bot.channels.terminal import CHANNEL, chat
+    from bot.storage import crud
+    from bot.storage.types import utcnow
+
+    async def main() -> None:
+        app = create_app(settings)
+        try:
+            if lang is not None:
+                async with app.db.begin() as conn:
+                    await crud.set_locale(conn=conn, channel=CHANNEL, user_key=user, locale=lang, now=utcnow())
+            await chat(app.engine, user_key=user, hint=lang)
+        finally:
+            await app.close()
+
+    asyncio.run(main())
+
+
+@cli.command()
+def purge() -> None:
+    """Delete residents not seen for RETENTION_DAYS days, with their state and history."""
+    from bot.app import create_app
+    from bot.storage import crud
+    from bot.storage.types import utcnow
+
+    settings = load_settings()
+
+    async def main() -> int:
+        app = create_app(settings)
+        try:
+            async with app.db.begin() as conn:
+                return await crud.purge_inactive(
+                    conn=conn, before=utcnow() - timedelta(days=settings.retention_days))
+        finally:
+            await app.close()
+
+    typer.echo(f"Deleted {asyncio.run(main())} inactive resident(s).")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from bot.storage import migrate
+
+    migrate.upgrade(load_settings().database_url, revision)
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    from bot.storage import migrate
+
+    migrate.downgrade(load_settings().database_url, revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    from bot.storage import migrate
+
+    migrate.current(load_settings().database_url)
+
+
+@db_cli.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+    """Autogenerate a new migration from the models."""
+    from bot.storage import migrate
+
+    migrate.revision(load_settings().database_url, message)
+
+
+@i18n_cli.command("compile")
+def i18n_compile(force: bool = False) -> None:
+    """Compile translations/*/LC_MESSAGES/messages.po into .mo files."""
+    written = compile_catalogs(force=force)
+    typer.echo(f"Compiled {len(written)} catalog(s).")
+
+
+@i18n_cli.command("fill-source")
+def i18n_fill_source() -> None:
+    """Copy every msgid into the English (source) catalog."""
+    from bot.catalogs import fill_source_catalog
+
+    typer.echo(f"Filled {fill_source_catalog()} English message(s).")
+
+
+@i18n_cli.command("check")
+def i18n_check(locale: Annotated[list[str] | None, typer.Argument()] = None) -> None:
+    """Check catalogs: complete, no fuzzy, placeholders intact, right script and Plural-Forms."""
+    from bot.catalogs import check_all
+
+    problems = [p for p in check_all() if not locale or p.locale in locale]
+    for problem in problems:
+        typer.echo(str(problem))
+    typer.echo(f"{len(problems)} problem(s).")
+    raise typer.Exit(1 if problems else 0)
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,249 @@
+"""The conversation engine: one turn per incoming message, state loaded from and saved to the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.content import Content
+from bot.conversation.locks import KeyedLocks
+from bot.conversation.messages import (
+    BACK_TOKEN,
+    HOME_TOKEN,
+    NAV,
+    START_TOKEN,
+    TOKEN_SEPARATOR,
+    Button,
+    Incoming,
+    Kind,
+    Reply,
+)
+from bot.conversation.screens import Context, Outcome, Profile, Registry, Services, View
+from bot.i18n import Translator, choose_locale, translator
+from bot.settings import Settings
+from bot.storage import crud
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_STACK = 20
+MAX_TEXT = 4000  # longer typed text is answered with a note (Telegram itself stops at 4096)
+BUSY_RETRIES = (0.05, 0.2, 0.5, 1.0)
+
+Deliver = Callable[[list[Reply]], Awaitable[None]]
+
+
+class _DbServices(Services):
+    def __init__(self, conn: AsyncConnection, resident_id: int) -> None:
+        self._conn = conn
+        self._resident_id = resident_id
+
+    async def history_count(self) -> int:
+        return await crud.count_messages(conn=self._conn, resident_id=self._resident_id)
+
+
+@dataclass
+class _Turn:
+    outcome: Outcome
+    screen: str  # the screen the outcome is relative to
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class ConversationEngine:
+    def __init__(self, *, db: AsyncEngine, registry: Registry, content: Content, settings: Settings,
+                 clock: Callable = utcnow) -> None:
+        self.db = db
+        self.registry = registry
+        self.content = content
+        self.settings = settings
+        self.clock = clock
+        self.locks = KeyedLocks()
+
+    async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Reply]:
+        """Run one turn for `incoming` and hand the replies to `deliver` while still holding the resident's
+        lock, so that one resident's replies leave in the order the messages came."""
+        async with self.locks.hold((incoming.channel, incoming.user_key)):
+            replies = await self._turn_with_retries(incoming)
+            if deliver is not None:
+                await deliver(replies)
+            return replies
+
+    async def _turn_with_retries(self, incoming: Incoming) -> list[Reply]:
+        for delay in (*BUSY_RETRIES, None):
+            try:
+                return await self._turn(incoming)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    log.exception("database error on a %s message", incoming.kind)
+                    return [self._apology(incoming, busy=False)]
+                if delay is None:
+                    log.warning("database busy; asked the resident to resend (channel=%s)", incoming.channel)
+                    return [self._apology(incoming, busy=True)]
+                await asyncio.sleep(delay)
+            except Exception:
+                log.exception("error on a %s message (channel=%s)", incoming.kind, incoming.channel)
+                return [self._apology(incoming, busy=False)]
+        raise AssertionError("unreachable")
+
+    def _apology(self, incoming: Incoming, *, busy: bool) -> Reply:
+        _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
+        if busy:
+            text = _("The system is busy right now. Please send your message again in a minute.")
+        else:
+            text = _("Sorry, something went wrong on our side. Please try again, or call the call center "
+                     "at {phone}.").format(phone="1588-5949")
+        return Reply(text=text, rows=[[Button(_("🏠 Home"), HOME_TOKEN)]], screen="error")
+
+    async def _turn(self, incoming: Incoming) -> list[Reply]:
+        now = self.clock()
+        async with self.db.begin() as conn:
+            record = await crud.load_or_create_resident(
+                conn=conn, channel=incoming.channel, user_key=incoming.user_key, now=now
+            )
+            locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
+            profile = Profile(record.locale, record.region, record.consent, record.consent_at)
+            ctx = Context(
+                translator=translator(locale), profile=profile, data=dict(record.data), content=self.content,
+                settings=self.settings, now=now, channel=incoming.channel,
+                services=_DbServices(conn, record.id), is_new=record.is_new,
+            )
+            current = record.screen if record.screen in self.registry.screens else None
+            turn = await self._dispatch(ctx, current, incoming)
+            screen, stack = self._navigate(current, list(record.stack), turn)
+            reply = await self.render(ctx, screen, note=turn.outcome.note)
+
+            if ctx.forget_everything:
+                await crud.delete_resident(conn=conn, resident_id=record.id)
+                return [reply]
+            if ctx.forget_history or not profile.consented:
+                await crud.delete_history(conn=conn, resident_id=record.id)
+            changes = {
+                name: getattr(profile, name)
+                for name in ("locale", "region", "consent", "consent_at")
+                if getattr(profile, name) != getattr(record, name)
+            }
+            history = []
+            if profile.consented:
+                history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
+            await crud.save_turn(
+                conn=conn, record=record, profile=changes, screen=screen, stack=stack, data=ctx.data,
+                now=now, history=history,
+            )
+        return [reply]
+
+    # -- deciding -------------------------------------------------------------------------------------
+
+    async def _dispatch(self, ctx: Context, current: str | None, incoming: Incoming) -> _Turn:
+        _ = ctx.translator
+        if current is None:  # first contact, or a screen that no longer exists
+            if incoming.kind is Kind.COMMAND and incoming.text in self.registry.commands:
+                return _Turn(await self.registry.commands[incoming.text](ctx, incoming.args), self.registry.home)
+            return _Turn(Outcome(goto=self.registry.welcome, reset=True), self.registry.welcome)
+
+        match incoming.kind:
+            case Kind.COMMAND:
+                command = self.registry.commands.get(incoming.text)
+                if command is None:
+                    return _Turn(Outcome(note=_("I don't know that command. Try /menu or /help.")), current)
+                return _Turn(await command(ctx, incoming.args), current)
+            case Kind.CHOICE:
+                return await self._choice(ctx, current, incoming.text)
+            case Kind.TEXT:
+                return await self._text(ctx, current, incoming.text)
+            case Kind.LOCATION:
+                return _Turn(Outcome(note=_(
+                    "Thank you for sharing your location. I cannot use it on this screen: please choose from "
+                    "the menu.")), current)
+            case _:
+                return _Turn(Outcome(note=_(
+                    "I can't read stickers, photos, voice messages or files here. Please type your question "
+                    "or use the buttons.")), current)
+
+    async def _choice(self, ctx: Context, current: str, token: str) -> _Turn:
+        _ = ctx.translator
+        screen_name, _sep, key = token.partition(TOKEN_SEPARATOR)
+        if screen_name == NAV:
+            if key == "home":
+                return _Turn(Outcome(goto=self.registry.home, reset=True), current)
+            if key == "back":
+                return _Turn(Outcome(back=True), current)
+            if key == "start" and "start" in self.registry.commands:
+                return _Turn(await self.registry.commands["start"](ctx, ""), current)
+        stale = _("That button belongs to an older menu. Here is where you are now.")
+        screen = self.registry.screens.get(screen_name)
+        if screen is None or not key:
+            return _Turn(Outcome(note=stale), current)
+        if screen_name != current and not screen.replayable:
+            return _Turn(Outcome(note=stale), current)
+        view = await screen.render(ctx)
+        if key not in {choice.key for choice in view.choices}:
+            return _Turn(Outcome(note=stale), current)
+        outcome = await screen.on_choice(ctx, key) if screen.on_choice else None
+        if outcome is None and key in self.registry.screens:
+            outcome = Outcome(goto=key)
+        if outcome is None:
+            return _Turn(Outcome(note=stale), current)
+        return _Turn(outcome, screen_name)
+
+    async def _text(self, ctx: Context, current: str, text: str) -> _Turn:
+        _ = ctx.translator
+        text = text.strip()
+        if not text:
+            return _Turn(Outcome(note=_("Your message was empty. Please choose from the menu.")), current)
+        if len(text) > MAX_TEXT:
+            return _Turn(Outcome(note=_(
+                "Your message is very long. Please write a shorter question, or call the call center at "
+                "{phone}.").format(phone="1588-5949")), current)
+        screen = self.registry.screens[current]
+        if screen.on_text is not None:
+            outcome = await screen.on_text(ctx, text)
+            if outcome is not None:
+                return _Turn(outcome, current)
+        return _Turn(Outcome(note=_(
+            "I can't answer typed questions on this screen yet. Please choose one of the buttons below, or call "
+            "the call center at {phone} to talk to a counselor in your language.").format(phone="1588-5949")),
+            current)
+
+    def _navigate(self, current: str | None, stack: list[str], turn: _Turn) -> tuple[str, list[str]]:
+        outcome = turn.outcome
+        home = self.registry.home
+        if outcome.back:
+            return (stack.pop(), stack) if stack else (home, [])
+        target = outcome.goto or turn.screen or home
+        if outcome.reset or target == home:
+            return target, []
+        if target in stack:
+            return target, stack[: stack.index(target)]
+        origin = turn.screen if outcome.goto else None
+        if origin and origin != target:
+            stack = [*stack, origin][-MAX_STACK:]
+        return target, stack
+
+    # -- showing --------------------------------------------------------------------------------------
+
+    async def render(self, ctx: Context, screen_name: str, *, note: str | None = None) -> Reply:
+        """Render a screen with the Back/Home row, its buttons turned into tokens."""
+        view: View = await self.registry.screens[screen_name].render(ctx)
+        return to_reply(view, screen_name, ctx.translator, note=note)
+
+
+def to_reply(view: View, screen_name: str, _: Translator, *, note: str | None = None) -> Reply:
+    columns = max(1, view.columns)
+    buttons = [Button(choice.label, f"{screen_name}{TOKEN_SEPARATOR}{choice.key}") for choice in view.choices]
+    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+    if view.nav:
+        rows.append([Button(_("◀ Back"), BACK_TOKEN), Button(_("🏠 Home"), HOME_TOKEN)])
+    text = f"{note}\n\n{view.text}" if note else view.text
+    return Reply(text=text, rows=rows, actions=list(view.actions), screen=screen_name)
+
+
+__all__ = ["ConversationEngine", "Deliver", "START_TOKEN", "to_reply"]

@@ -1,0 +1,176 @@
+"""Screens and the router that registers them; the context a handler sees and the outcome it returns."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.conversation.messages import Action
+from bot.i18n import Translator, translator
+
+if TYPE_CHECKING:
+    from bot.content import Content
+    from bot.settings import Settings
+
+
+@dataclass(slots=True)
+class Choice:
+    key: str  # a screen name to go to, or an action key the screen's choice handler understands
+    label: str
+
+
+@dataclass(slots=True)
+class View:
+    """What a screen shows. The engine adds the Back/Home row and turns keys into tokens."""
+
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    columns: int = 1
+    actions: list[Action] = field(default_factory=list)
+    nav: bool = True
+
+
+@dataclass(slots=True)
+class Outcome:
+    goto: str | None = None  # None: stay on the current screen
+    note: str | None = None  # translated text shown above the next screen
+    reset: bool = False  # clear the Back stack
+    back: bool = False  # go to the previous screen
+
+
+@dataclass(slots=True)
+class Profile:
+    """The resident's stored choices; handlers change these, the engine saves them."""
+
+    locale: str | None
+    region: str | None
+    consent: str | None
+    consent_at: datetime | None
+
+    @property
+    def consented(self) -> bool:
+        return self.consent == "yes"
+
+
+class Services:
+    """Look-ups handlers may need during a turn; the engine binds them to its database connection."""
+
+    async def history_count(self) -> int:
+        return 0
+
+
+@dataclass
+class Context:
+    translator: Translator
+    profile: Profile
+    data: dict[str, Any]
+    content: Content
+    settings: Settings
+    now: datetime
+    channel: str
+    services: Services = field(default_factory=Services)
+    is_new: bool = False
+    forget_history: bool = False  # set when consent is withdrawn
+    forget_everything: bool = False  # set when the resident deletes their data
+
+    @property
+    def _(self) -> Translator:
+        return self.translator
+
+    @property
+    def locale(self) -> str:
+        return self.translator.locale
+
+    def set_locale(self, locale: str) -> None:
+        self.profile.locale = locale
+        self.translator = translator(locale)
+
+
+ViewFn = Callable[[Context], "View | Awaitable[View]"]
+ChoiceFn = Callable[[Context, str], Awaitable["Outcome | None"]]
+TextFn = Callable[[Context, str], Awaitable["Outcome | None"]]
+CommandFn = Callable[[Context, str], Awaitable[Outcome]]
+
+
+@dataclass
+class Screen:
+    name: str
+    view: ViewFn
+    replayable: bool = True  # a button on an older copy of this screen may still act
+    on_choice: ChoiceFn | None = None
+    on_text: TextFn | None = None
+
+    async def render(self, ctx: Context) -> View:
+        result = self.view(ctx)
+        return await result if inspect.isawaitable(result) else result
+
+
+class Router:
+    """Collects one domain's screens, choice and text handlers, and commands."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.screens: dict[str, Screen] = {}
+        self.commands: dict[str, CommandFn] = {}
+
+    def screen(self, name: str, *, replayable: bool = True) -> Callable[[ViewFn], ViewFn]:
+        """Register the view of a screen."""
+
+        def register(fn: ViewFn) -> ViewFn:
+            if name in self.screens:
+                raise ValueError(f"screen {name} registered twice")
+            self.screens[name] = Screen(name, fn, replayable=replayable)
+            return fn
+
+        return register
+
+    def choice(self, name: str) -> Callable[[ChoiceFn], ChoiceFn]:
+        """Register what a screen does with a button key that is not a screen name."""
+
+        def register(fn: ChoiceFn) -> ChoiceFn:
+            self.screens[name].on_choice = fn
+            return fn
+
+        return register
+
+    def text(self, name: str) -> Callable[[TextFn], TextFn]:
+        """Register what a screen does with typed text."""
+
+        def register(fn: TextFn) -> TextFn:
+            self.screens[name].on_text = fn
+            return fn
+
+        return register
+
+    def command(self, name: str) -> Callable[[CommandFn], CommandFn]:
+        def register(fn: CommandFn) -> CommandFn:
+            self.commands[name] = fn
+            return fn
+
+        return register
+
+
+class Registry:
+    """All routers, in the order written in handlers/__init__.py."""
+
+    def __init__(self, routers: list[Router], *, home: str, welcome: str) -> None:
+        self.routers = routers
+        self.screens: dict[str, Screen] = {}
+        self.commands: dict[str, CommandFn] = {}
+        for router in routers:
+            for name, screen in router.screens.items():
+                if name in self.screens:
+                    raise ValueError(f"screen {name} registered by two routers")
+                self.screens[name] = screen
+            for name, fn in router.commands.items():
+                if name in self.commands:
+                    raise ValueError(f"command /{name} registered by two routers")
+                self.commands[name] = fn
+        for required in (home, welcome):
+            if required not in self.screens:
+                raise ValueError(f"screen {required} is not registered")
+        self.home = home
+        self.welcome = welcome

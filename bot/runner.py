@@ -1,0 +1,66 @@
+"""Start every configured channel and the scheduler; stop cleanly on SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App, create_app
+from bot.settings import Settings
+from bot.storage import crud
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def purge_job(app: App) -> None:
+    """Delete residents not seen for RETENTION_DAYS days (the promise made in the privacy notice)."""
+    async with app.db.begin() as conn:
+        count = await crud.purge_inactive(conn=conn, before=utcnow() - timedelta(days=app.settings.retention_days))
+    if count:
+        log.info("retention: deleted %d inactive resident(s)", count)
+
+
+async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    app = create_app(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
+            pass
+
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
+    telegram_app = None
+    try:
+        await purge_job(app)
+        scheduler.start()
+        if settings.telegram_bot_token is not None:
+            from bot.channels.telegram import TelegramChannel
+
+            telegram_app = TelegramChannel(settings=settings, engine=app.engine, db=app.db).build()
+            await telegram_app.initialize()
+            if telegram_app.post_init:
+                await telegram_app.post_init(telegram_app)
+            await telegram_app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            await telegram_app.start()
+            me = telegram_app.bot.username
+            log.info("telegram: polling as @%s", me)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        if telegram_app is not None:
+            if telegram_app.updater.running:
+                await telegram_app.updater.stop()
+            if telegram_app.running:
+                await telegram_app.stop()
+            await telegram_app.shutdown()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await app.close()

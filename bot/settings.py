@@ -1,0 +1,106 @@
+"""Typed settings read from the environment and `.env`, built once in main() and passed down."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import DATA_DIR
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_PLACEHOLDER_HINTS = ("your", "change", "example", "placeholder", "token", "xxxx", "<", ">", "abc-def1234ghikl")
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{DATA_DIR / 'bot.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs operators write and pick the async driver."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default=TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
+    default_locale: str = Field(default="en", alias="DEFAULT_LOCALE")
+    timezone: str = Field(default="Asia/Seoul", alias="TIMEZONE")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    retention_days: int = Field(default=365, ge=1, alias="RETENTION_DAYS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value.strip())
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _refuse_placeholder(cls, value: object) -> object:
+        if value is None:
+            return None
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        raw = raw.strip()
+        if not raw:
+            return None
+        lowered = raw.lower()
+        if any(hint in lowered for hint in _PLACEHOLDER_HINTS) or not _TOKEN_SHAPE.match(raw):
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN looks like a placeholder, not a real bot token. "
+                "Ask @BotFather for a token (it looks like 123456789:AA…), or leave the variable unset "
+                "to use the terminal chat."
+            )
+        return raw
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        from bot.i18n import LOCALES
+
+        if value not in LOCALES:
+            raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown TIMEZONE {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

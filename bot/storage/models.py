@@ -1,0 +1,64 @@
+"""All tables, in one module. Names stored here (screens, channels) must stay stable across releases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime, utcnow
+
+
+class Resident(SQLModel, table=True):
+    """A person writing to the bot on one channel. Personal fields stay empty without consent."""
+
+    __tablename__ = "resident"
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_resident_channel_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=128)
+    locale: str | None = Field(default=None, max_length=16)
+    region: str | None = Field(default=None, max_length=32)
+    consent: str | None = Field(default=None, max_length=8)  # "yes", "no", or None (not asked yet)
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_seen: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a resident is in the menus: the current screen, the way back, and the open flow's answers."""
+
+    __tablename__ = "conversation"
+
+    resident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    screen: str = Field(max_length=64)
+    stack: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MessageLog(SQLModel, table=True):
+    """The history a counselor will need: kept only for residents who consented."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_resident_created", "resident_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), nullable=False)
+    )
+    direction: str = Field(max_length=3)  # "in" or "out"
+    kind: str = Field(max_length=16)  # text, choice, command, media, location, reply
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+resident_table = Resident.__table__
+conversation_table = Conversation.__table__
+message_table = MessageLog.__table__

@@ -1,0 +1,39 @@
+"""Pieces several domains share: hotline numbers, region labels, the call-center action."""
+
+from __future__ import annotations
+
+from bot.content import Region
+from bot.conversation import Action, Context
+from bot.i18n import AUTONYMS
+
+CALL_CENTER = "1588-5949"  # Jeonnam Foreign Residents Integrated Support Call Center (jeonnam-facts.md ✅)
+FIRE_AMBULANCE = "119"
+POLICE = "112"
+OUTSIDE_JEONNAM = "outside"
+
+
+def call_center_action(ctx: Context) -> Action:
+    _ = ctx._
+    # TRANSLATORS: button that dials the call center; at most 14 characters
+    return Action("call", _("📞 Call center"), CALL_CENTER)
+
+
+def region_label(ctx: Context, region: Region) -> str:
+    """The region in the resident's script, with its Korean name."""
+    if ctx.locale == "ko":
+        return region.ko
+    return f"{ctx._(region.name)} ({region.ko})"
+
+
+def region_display(ctx: Context) -> str:
+    _ = ctx._
+    region = ctx.content.region(ctx.profile.region)
+    if region is not None:
+        return region_label(ctx, region)
+    if ctx.profile.region == OUTSIDE_JEONNAM:
+        return _("outside Jeollanam-do")
+    return _("not chosen")
+
+
+def language_display(ctx: Context) -> str:
+    return AUTONYMS[ctx.locale]
