@@ -37,30 +37,20 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None)
 
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
-    telegram_app = None
+    telegram = None
     try:
         await purge_job(app)
         scheduler.start()
         if settings.telegram_bot_token is not None:
             from bot.channels.telegram import TelegramChannel
 
-            telegram_app = TelegramChannel(settings=settings, engine=app.engine, db=app.db).build()
-            await telegram_app.initialize()
-            if telegram_app.post_init:
-                await telegram_app.post_init(telegram_app)
-            await telegram_app.updater.start_polling(allowed_updates=["message", "callback_query"])
-            await telegram_app.start()
-            me = telegram_app.bot.username
-            log.info("telegram: polling as @%s", me)
+            telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db)
+            await telegram.start()
         await stop.wait()
         log.info("stopping")
     finally:
-        if telegram_app is not None:
-            if telegram_app.updater.running:
-                await telegram_app.updater.stop()
-            if telegram_app.running:
-                await telegram_app.stop()
-            await telegram_app.shutdown()
+        if telegram is not None:
+            await telegram.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await app.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,6 +12,9 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future behaviour
+
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -126,6 +130,29 @@ class TelegramChannel:
         self.engine = engine
         self.db = db
         self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self.application: Application | None = None
+
+    async def start(self, *, poll_timeout: int = 30) -> Application:
+        """Initialise the bot, set its commands and start long polling."""
+        application = self.application = self.build()
+        await application.initialize()
+        await self.set_commands(application)
+        await application.updater.start_polling(
+            timeout=poll_timeout, poll_interval=0, allowed_updates=["message", "callback_query"])
+        await application.start()
+        log.info("telegram: polling as @%s", application.bot.username)
+        return application
+
+    async def stop(self) -> None:
+        application = self.application
+        if application is None:
+            return
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        self.application = None
 
     def build(self) -> Application:
         assert self.settings.telegram_bot_token is not None
@@ -139,7 +166,6 @@ class TelegramChannel:
             .concurrent_updates(256)  # different residents at once; the engine keeps each one in order
             .connection_pool_size(64)
             .pool_timeout(30)
-            .post_init(self.set_commands)
             .build()
         )
         application.add_handler(CallbackQueryHandler(self.on_callback))

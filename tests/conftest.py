@@ -1,0 +1,110 @@
+"""Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set),
+the application built by the real factory, and the fake Telegram Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import App, create_app
+from bot.i18n import compile_catalogs
+from bot.settings import Settings
+from bot.storage import migrate
+from tests.fake_telegram import FakeBotAPI
+
+TEST_TOKEN = "7000000001:AAH3kq9ZtW2xVb8NcL5mPr0sYd6JfGu1Qe4"
+PG_ENV = "TEST_POSTGRES_URL"
+
+
+def pytest_configure(config) -> None:
+    compile_catalogs()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file per test session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "bot.sqlite3"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path) -> str:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, migrated to head, dropped at the end."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set (CI sets it; locally: {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1/test)")
+    name = f"bot_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        import asyncpg
+
+        dsn = base.replace("postgresql+asyncpg://", "postgresql://")
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, sqlite_url):
+    """Run a storage test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_url
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(_truncate(url))
+    return url
+
+
+async def _truncate(url: str) -> None:
+    from bot.storage.db import create_engine
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE message, conversation, resident RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    values = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": None, **overrides}
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(sqlite_url) -> Settings:
+    return make_settings(sqlite_url)
+
+
+@pytest.fixture
+async def app(settings) -> App:
+    application = create_app(settings)
+    yield application
+    await application.close()
+
+
+@pytest.fixture
+async def fake_telegram() -> FakeBotAPI:
+    server = FakeBotAPI()
+    await server.start()
+    yield server
+    await server.stop()

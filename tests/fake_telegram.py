@@ -1,0 +1,277 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that speaks the real wire format.
+
+Point python-telegram-bot (or aiogram) at it with base_url http://127.0.0.1:PORT/bot. It hands out queued
+updates through getUpdates (long polling), answers sendMessage / editMessageText / answerCallbackQuery /
+setMyCommands / …, records every request, keeps what each chat shows, and can inject failures
+(429 with retry_after, 403 blocked) to test a sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "entities", "link_preview_options",
+               "reply_parameters", "scope", "caption_entities"}
+BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Jeonnam Support", "username": "jeonnam_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Sent:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class ChatMessage:
+    message_id: int
+    text: str
+    reply_markup: dict | None
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[dict]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    def data_for(self, label: str) -> str:
+        for button in self.buttons:
+            if button["text"] == label:
+                return button["callback_data"]
+        raise KeyError(f"no button {label!r} in {[b['text'] for b in self.buttons]}")
+
+
+class FakeBotAPI:
+    def __init__(self) -> None:
+        self.requests: list[Sent] = []
+        self.updates: list[dict] = []
+        self.next_update_id = 1
+        self.next_message_id = 1000
+        self.chats: dict[int, list[ChatMessage]] = defaultdict(list)
+        self.commands: dict[str, list[dict]] = {}
+        self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        self.blocked: set[int] = set()
+        self._new_update = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self.server: uvicorn.Server | None = None
+        self.port = 0
+        self.app = Starlette(routes=[Route("/bot{token}/{method}", self.endpoint, methods=["GET", "POST"])])
+
+    # -- test controls -----------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def _user(self, user_id: int, language_code: str | None) -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": f"Resident{user_id}"}
+        if language_code is not None:
+            user["language_code"] = language_code
+        return user
+
+    def _push(self, update: dict) -> None:
+        update["update_id"] = self.next_update_id
+        self.next_update_id += 1
+        self.updates.append(update)
+        self._new_update.set()
+
+    def _message(self, user_id: int, language_code: str | None, **content: Any) -> dict:
+        self.next_message_id += 1
+        return {"message_id": self.next_message_id, "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private", "first_name": f"Resident{user_id}"},
+                "from": self._user(user_id, language_code), **content}
+
+    def send_text(self, user_id: int, text: str, *, language_code: str | None = "en") -> None:
+        """The resident writes `text` (commands get their bot_command entity, as Telegram sends them)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self._push({"message": self._message(user_id, language_code, **content)})
+
+    def send_sticker(self, user_id: int, *, language_code: str | None = "en") -> None:
+        sticker = {"file_id": "CAACAgIAAxkBAAIB", "file_unique_id": "AgADAgAD", "type": "regular",
+                   "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"}
+        self._push({"message": self._message(user_id, language_code, sticker=sticker)})
+
+    def send_location(self, user_id: int, latitude: float, longitude: float, *, language_code: str | None = "en"):
+        self._push({"message": self._message(user_id, language_code,
+                                             location={"latitude": latitude, "longitude": longitude})})
+
+    def press(self, user_id: int, message: ChatMessage | None, data: str, *,
+              language_code: str | None = "en") -> None:
+        """The resident presses an inline button with callback `data` under the bot's `message`."""
+        query: dict[str, Any] = {"id": str(self.next_update_id * 7919), "from": self._user(user_id, language_code),
+                                 "chat_instance": f"ci{user_id}", "data": data}
+        if message is not None:
+            query["message"] = {"message_id": message.message_id, "date": int(time.time()),
+                                "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
+                                "text": message.text, "reply_markup": message.reply_markup}
+        self._push({"callback_query": query})
+
+    def fail_next(self, method: str, status: int, description: str, parameters: dict | None = None) -> None:
+        body = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        self.failures[method].append((status, body))
+
+    def last(self, chat_id: int) -> ChatMessage:
+        return self.chats[chat_id][-1]
+
+    def calls(self, method: str) -> list[Sent]:
+        return [request for request in self.requests if request.method == method]
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        """Wait until predicate() is true (checked after every request the bot makes)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    async def wait_requests(self, method: str, count: int, timeout: float = 10.0) -> list[Sent]:
+        await self.wait_for(lambda: len(self.calls(method)) >= count, timeout)
+        return self.calls(method)
+
+    # -- the Bot API -------------------------------------------------------------------------------------
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        body = await request.body()
+        ctype = request.headers.get("content-type", "")
+        if "application/json" in ctype:
+            params = json.loads(body or b"{}")
+        else:
+            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            params.update(dict(request.query_params))
+            for key in JSON_FIELDS & params.keys():
+                params[key] = json.loads(params[key])
+        for key in ("chat_id", "message_id", "offset", "limit", "timeout", "user_id"):
+            if key in params and isinstance(params[key], str) and params[key].lstrip("-").isdigit():
+                params[key] = int(params[key])
+        return params
+
+    async def endpoint(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params = await self._params(request)
+        if method != "getUpdates":
+            self.requests.append(Sent(method, params))
+        if self.failures.get(method):
+            status, body = self.failures[method].pop(0)
+            await self._notify()
+            return JSONResponse(body, status_code=status)
+        if params.get("chat_id") in self.blocked and method in {"sendMessage", "editMessageText"}:
+            await self._notify()
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"}, status_code=403)
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+        result = await handler(params)
+        await self._notify()
+        if isinstance(result, JSONResponse):
+            return result
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def api_getMe(self, params: dict) -> dict:
+        return BOT_USER
+
+    async def api_deleteWebhook(self, params: dict) -> bool:
+        return True
+
+    async def api_getUpdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self.updates = [update for update in self.updates if update["update_id"] >= offset]
+        if not self.updates and timeout > 0:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            except TimeoutError:
+                pass
+        return self.updates[:limit]
+
+    async def api_setMyCommands(self, params: dict) -> bool:
+        self.commands[params.get("language_code", "")] = params["commands"]
+        return True
+
+    async def api_getMyCommands(self, params: dict) -> list[dict]:
+        return self.commands.get(params.get("language_code", ""), [])
+
+    async def api_answerCallbackQuery(self, params: dict) -> bool:
+        return True
+
+    async def api_sendChatAction(self, params: dict) -> bool:
+        return True
+
+    async def api_sendMessage(self, params: dict) -> dict:
+        chat_id = params["chat_id"]
+        text = params.get("text", "")
+        if not 1 <= len(text) <= 4096:
+            return JSONResponse({"ok": False, "error_code": 400, "description": "Bad Request: message is too long"
+                                 if text else "Bad Request: message text is empty"}, status_code=400)
+        self.next_message_id += 1
+        message = ChatMessage(self.next_message_id, text, params.get("reply_markup"))
+        self.chats[chat_id].append(message)
+        return self._message_json(chat_id, message)
+
+    async def api_editMessageText(self, params: dict) -> dict | JSONResponse:
+        chat_id, message_id = params["chat_id"], params["message_id"]
+        for message in self.chats[chat_id]:
+            if message.message_id == message_id:
+                markup = params.get("reply_markup")
+                if message.text == params["text"] and message.reply_markup == markup:
+                    return JSONResponse({"ok": False, "error_code": 400, "description":
+                                         "Bad Request: message is not modified: specified new message content "
+                                         "and reply markup are exactly the same"}, status_code=400)
+                message.text, message.reply_markup = params["text"], markup
+                message.edits += 1
+                # an edited message moves to the end of what the resident currently looks at
+                self.chats[chat_id].remove(message)
+                self.chats[chat_id].append(message)
+                return self._message_json(chat_id, message)
+        return JSONResponse({"ok": False, "error_code": 400,
+                             "description": "Bad Request: message to edit not found"}, status_code=400)
+
+    def _message_json(self, chat_id: int, message: ChatMessage) -> dict:
+        result = {"message_id": message.message_id, "date": int(time.time()), "from": BOT_USER,
+                  "chat": {"id": chat_id, "type": "private"}, "text": message.text}
+        if message.reply_markup:
+            result["reply_markup"] = message.reply_markup
+        return result
+
+    # -- running -----------------------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        self.server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
+        while not self.server.started:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+            self._new_update.set()
+            await self._task
