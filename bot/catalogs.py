@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 import string
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ SCRIPTS: dict[str, tuple[tuple[int, int], ...] | None] = {
     "th": ((0x0E00, 0x0E7F),),
     "si": ((0x0D80, 0x0DFF),),
 }
+#: Placeholders, commands and links are not prose: their letters do not count for the script check.
+_NOT_PROSE = re.compile(r"\{[^{}]*\}|/[a-z]+\b|https?://\S+|www\.\S+")
 VIETNAMESE_MARKS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 
@@ -120,7 +123,7 @@ def check_catalog(locale: str, template: Catalog, directory: Path = TRANSLATIONS
                 problems.append(Problem(locale, msgid, f"placeholders {sorted(placeholders(text))} differ from "
                                                        f"{sorted(expected_fields)}"))
             if ranges is not None:
-                letters = [ch for ch in text if ch.isalpha()]
+                letters = [ch for ch in _NOT_PROSE.sub(" ", text) if ch.isalpha()]
                 mine = sum(in_script(ch, ranges) for ch in letters)
                 script_letters += mine
                 other_letters += len(letters) - mine
