@@ -5,19 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.content import Content, load_content
 from bot.conversation.engine import ConversationEngine
 from bot.settings import Settings
-from bot.storage.db import create_engine
+from bot.storage.db import Database
 from handlers import build_registry
 
 
 @dataclass
 class App:
     settings: Settings
-    db: AsyncEngine
+    db: Database
     content: Content
     engine: ConversationEngine
 
@@ -26,7 +24,7 @@ class App:
 
 
 def create_app(settings: Settings, *, content: Content | None = None) -> App:
-    db = create_engine(settings.database_url)
+    db = Database(settings.database_url)
     content = content or load_content()
     engine = ConversationEngine(db=db, registry=build_registry(), content=content, settings=settings)
     return App(settings=settings, db=db, content=content, engine=engine)

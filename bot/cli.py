@@ -89,8 +89,7 @@ def _chat(settings: Settings, *, user: str, lang: str | None) -> None:
         app = create_app(settings)
         try:
             if lang is not None:
-                async with app.db.begin() as conn:
-                    await crud.set_locale(conn=conn, channel=CHANNEL, user_key=user, locale=lang, now=utcnow())
+                await app.db.write(crud.set_locale, channel=CHANNEL, user_key=user, locale=lang, now=utcnow())
             await chat(app.engine, user_key=user, hint=lang)
         finally:
             await app.close()
@@ -110,9 +109,7 @@ def purge() -> None:
     async def main() -> int:
         app = create_app(settings)
         try:
-            async with app.db.begin() as conn:
-                return await crud.purge_inactive(
-                    conn=conn, before=utcnow() - timedelta(days=settings.retention_days))
+            return await app.db.write(crud.purge_inactive, before=utcnow() - timedelta(days=settings.retention_days))
         finally:
             await app.close()
 

@@ -19,8 +19,7 @@ log = logging.getLogger(__name__)
 
 async def purge_job(app: App) -> None:
     """Delete residents not seen for RETENTION_DAYS days (the promise made in the privacy notice)."""
-    async with app.db.begin() as conn:
-        count = await crud.purge_inactive(conn=conn, before=utcnow() - timedelta(days=app.settings.retention_days))
+    count = await app.db.write(crud.purge_inactive, before=utcnow() - timedelta(days=app.settings.retention_days))
     if count:
         log.info("retention: deleted %d inactive resident(s)", count)
 

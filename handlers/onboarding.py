@@ -31,12 +31,13 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_LANGUAGE_BY_WORD = {
+    _fold(word): locale for locale in LOCALES for word in (AUTONYMS[locale], *_LANGUAGE_WORDS[locale])
+}
+
+
 def language_from_text(text: str) -> str | None:
-    folded = _fold(text)
-    for locale in LOCALES:
-        if folded == _fold(AUTONYMS[locale]) or folded in {_fold(word) for word in _LANGUAGE_WORDS[locale]}:
-            return locale
-    return None
+    return _LANGUAGE_BY_WORD.get(_fold(text))
 
 
 @router.screen(LANGUAGE)

@@ -77,12 +77,11 @@ def any_db_url(request, sqlite_url):
 
 
 async def _truncate(url: str) -> None:
-    from bot.storage.db import create_engine
+    from bot.storage.db import Database
 
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE message, conversation, resident RESTART IDENTITY CASCADE"))
-    await engine.dispose()
+    db = Database(url)
+    await db.write(lambda conn: conn.execute(text("TRUNCATE message, conversation, resident RESTART IDENTITY CASCADE")))
+    await db.dispose()
 
 
 def make_settings(database_url: str, **overrides) -> Settings:

@@ -71,7 +71,12 @@ class FakeBotAPI:
         self._changed = asyncio.Condition()
         self.server: uvicorn.Server | None = None
         self.port = 0
-        self.app = Starlette(routes=[Route("/bot{token}/{method}", self.endpoint, methods=["GET", "POST"])])
+        self.first_batch_at: float | None = None
+        self.last_reply_at: float | None = None
+        self.app = Starlette(routes=[
+            Route("/bot{token}/{method}", self.endpoint, methods=["GET", "POST"]),
+            Route("/_control/stats", self.stats, methods=["GET"]),
+        ])
 
     # -- test controls -----------------------------------------------------------------------------------
 
@@ -206,7 +211,10 @@ class FakeBotAPI:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
             except TimeoutError:
                 pass
-        return self.updates[:limit]
+        batch = self.updates[:limit]
+        if batch and self.first_batch_at is None:
+            self.first_batch_at = time.monotonic()
+        return batch
 
     async def api_setMyCommands(self, params: dict) -> bool:
         self.commands[params.get("language_code", "")] = params["commands"]
@@ -230,6 +238,7 @@ class FakeBotAPI:
         self.next_message_id += 1
         message = ChatMessage(self.next_message_id, text, params.get("reply_markup"))
         self.chats[chat_id].append(message)
+        self.last_reply_at = time.monotonic()
         return self._message_json(chat_id, message)
 
     async def api_editMessageText(self, params: dict) -> dict | JSONResponse:
@@ -257,14 +266,24 @@ class FakeBotAPI:
             result["reply_markup"] = message.reply_markup
         return result
 
+    async def stats(self, request: Request) -> JSONResponse:
+        """For the benchmark: how many replies each chat got, and the time from first update to last reply."""
+        per_chat = {str(chat): len(messages) for chat, messages in self.chats.items()}
+        elapsed = (self.last_reply_at - self.first_batch_at) if self.first_batch_at and self.last_reply_at else None
+        return JSONResponse({"replies": sum(per_chat.values()), "per_chat": per_chat, "elapsed": elapsed,
+                             "requests": len(self.requests)})
+
     # -- running -----------------------------------------------------------------------------------------
 
     async def start(self, port: int = 0) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets of that protocol, and without it
+        # every response waits ~40 ms for a delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
         while not self.server.started:
@@ -275,3 +294,30 @@ class FakeBotAPI:
             self.server.should_exit = True
             self._new_update.set()
             await self._task
+
+
+def main() -> None:
+    """Serve a fake Bot API with queued text messages from many users (used by scripts/bench.py)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=40)
+    args = parser.parse_args()
+    languages = ["th", "vi", "km", "ne", "si", "zh-hans", "id", "tl", "uz", "ko", "en", None]
+
+    async def serve() -> None:
+        fake = FakeBotAPI()
+        for number in range(args.messages):  # interleaved: every user writes at once
+            for user in range(args.users):
+                text = "/start" if number == 0 else f"message {number} from {user}"
+                fake.send_text(100000 + user, text, language_code=languages[user % len(languages)])
+        await fake.start(args.port)
+        await fake._task
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -11,14 +11,12 @@ from tests.helpers import Chat, offers_way_home
 
 
 async def resident_row(app, user="u1", channel="test"):
-    async with app.db.connect() as conn:
-        return (await conn.execute(select(resident_table).where(
-            resident_table.c.channel == channel, resident_table.c.user_key == user))).first()
+    return await app.db.read(lambda conn: conn.execute(select(resident_table).where(
+        resident_table.c.channel == channel, resident_table.c.user_key == user)).first())
 
 
 async def history_count(app) -> int:
-    async with app.db.connect() as conn:
-        return (await conn.execute(select(func.count()).select_from(message_table))).scalar_one()
+    return await app.db.read(lambda conn: conn.execute(select(func.count()).select_from(message_table)).scalar_one())
 
 
 async def test_start_new_resident_shows_language_choice(app):

@@ -32,9 +32,8 @@ async def telegram(fake_telegram, sqlite_url):
 
 
 async def resident(app, user_id=USER):
-    async with app.db.connect() as conn:
-        return (await conn.execute(select(resident_table).where(
-            resident_table.c.channel == "telegram", resident_table.c.user_key == str(user_id)))).first()
+    return await app.db.read(lambda conn: conn.execute(select(resident_table).where(
+        resident_table.c.channel == "telegram", resident_table.c.user_key == str(user_id))).first())
 
 
 WELCOME = ("Hello! 👋 I am the chatbot of the Jeollanam-do Foreign Residents Integrated Support Call Center "

@@ -23,8 +23,8 @@ async def test_terminal_chat_walks_the_onboarding_by_numbers(app):
     assert "[8] ภาษาไทย" in out[0]
     assert "[1] " + th("✅ I agree") in out[1] and th("✅ I agree") != "✅ I agree"
     assert out[-1].startswith(th("🏠 Daily life in Korea"))
-    async with app.db.connect() as conn:
-        row = (await conn.execute(select(resident_table).where(resident_table.c.user_key == "t1"))).first()
+    row = await app.db.read(lambda conn: conn.execute(
+        select(resident_table).where(resident_table.c.user_key == "t1")).first())
     assert (row.channel, row.locale, row.region, row.consent) == ("terminal", "th", "sinan", "yes")
 
 

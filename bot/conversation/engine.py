@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.content import Content
 from bot.conversation.locks import KeyedLocks
@@ -27,6 +26,7 @@ from bot.conversation.screens import Context, Outcome, Profile, Registry, Servic
 from bot.i18n import Translator, choose_locale, translator
 from bot.settings import Settings
 from bot.storage import crud
+from bot.storage.db import Database
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,17 +34,20 @@ log = logging.getLogger(__name__)
 MAX_STACK = 20
 MAX_TEXT = 4000  # longer typed text is answered with a note (Telegram itself stops at 4096)
 BUSY_RETRIES = (0.05, 0.2, 0.5, 1.0)
+MAX_STALE_RETRIES = 3
 
 Deliver = Callable[[list[Reply]], Awaitable[None]]
 
 
 class _DbServices(Services):
-    def __init__(self, conn: AsyncConnection, resident_id: int) -> None:
-        self._conn = conn
+    """Look-ups a handler may make during a turn, each in its own short read."""
+
+    def __init__(self, db: Database, resident_id: int) -> None:
+        self._db = db
         self._resident_id = resident_id
 
     async def history_count(self) -> int:
-        return await crud.count_messages(conn=self._conn, resident_id=self._resident_id)
+        return await self._db.read(crud.count_messages, resident_id=self._resident_id)
 
 
 @dataclass
@@ -59,7 +62,7 @@ def _is_busy(exc: OperationalError) -> bool:
 
 
 class ConversationEngine:
-    def __init__(self, *, db: AsyncEngine, registry: Registry, content: Content, settings: Settings,
+    def __init__(self, *, db: Database, registry: Registry, content: Content, settings: Settings,
                  clock: Callable = utcnow) -> None:
         self.db = db
         self.registry = registry
@@ -78,13 +81,17 @@ class ConversationEngine:
             return replies
 
     async def _turn_with_retries(self, incoming: Incoming) -> list[Reply]:
-        for delay in (*BUSY_RETRIES, None):
+        busy_waits = iter(BUSY_RETRIES)
+        for _attempt in range(MAX_STALE_RETRIES + len(BUSY_RETRIES) + 1):
             try:
                 return await self._turn(incoming)
+            except crud.StaleState:
+                log.info("conversation changed by another worker; running the turn again")
             except OperationalError as exc:
                 if not _is_busy(exc):
                     log.exception("database error on a %s message", incoming.kind)
                     return [self._apology(incoming, busy=False)]
+                delay = next(busy_waits, None)
                 if delay is None:
                     log.warning("database busy; asked the resident to resend (channel=%s)", incoming.channel)
                     return [self._apology(incoming, busy=True)]
@@ -92,7 +99,8 @@ class ConversationEngine:
             except Exception:
                 log.exception("error on a %s message (channel=%s)", incoming.kind, incoming.channel)
                 return [self._apology(incoming, busy=False)]
-        raise AssertionError("unreachable")
+        log.error("gave up on a %s message after repeated conflicts", incoming.kind)
+        return [self._apology(incoming, busy=True)]
 
     def _apology(self, incoming: Incoming, *, busy: bool) -> Reply:
         _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
@@ -104,40 +112,43 @@ class ConversationEngine:
         return Reply(text=text, rows=[[Button(_("🏠 Home"), HOME_TOKEN)]], screen="error")
 
     async def _turn(self, incoming: Incoming) -> list[Reply]:
+        """Load (one short read), decide and render (no transaction open), save (one short write)."""
         now = self.clock()
-        async with self.db.begin() as conn:
-            record = await crud.load_or_create_resident(
-                conn=conn, channel=incoming.channel, user_key=incoming.user_key, now=now
-            )
-            locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
-            profile = Profile(record.locale, record.region, record.consent, record.consent_at)
-            ctx = Context(
-                translator=translator(locale), profile=profile, data=dict(record.data), content=self.content,
-                settings=self.settings, now=now, channel=incoming.channel,
-                services=_DbServices(conn, record.id), is_new=record.is_new,
-            )
-            current = record.screen if record.screen in self.registry.screens else None
-            turn = await self._dispatch(ctx, current, incoming)
-            screen, stack = self._navigate(current, list(record.stack), turn)
-            reply = await self.render(ctx, screen, note=turn.outcome.note)
+        key = {"channel": incoming.channel, "user_key": incoming.user_key}
+        record = await self.db.read(crud.find_resident, **key)
+        if record is None:
+            record = await self.db.write(crud.load_or_create_resident, now=now, **key)
+        locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
+        profile = Profile(record.locale, record.region, record.consent, record.consent_at)
+        ctx = Context(
+            translator=translator(locale), profile=profile, data=dict(record.data), content=self.content,
+            settings=self.settings, now=now, channel=incoming.channel,
+            services=_DbServices(self.db, record.id), is_new=record.is_new,
+        )
+        current = record.screen if record.screen in self.registry.screens else None
+        turn = await self._dispatch(ctx, current, incoming)
+        screen, stack = self._navigate(current, list(record.stack), turn)
+        reply = await self.render(ctx, screen, note=turn.outcome.note)
 
+        changes = {
+            name: getattr(profile, name)
+            for name in ("locale", "region", "consent", "consent_at")
+            if getattr(profile, name) != getattr(record, name)
+        }
+        history = []
+        if profile.consented and not ctx.forget_everything:
+            history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
+
+        def persist(*, conn) -> None:
             if ctx.forget_everything:
-                await crud.delete_resident(conn=conn, resident_id=record.id)
-                return [reply]
-            if ctx.forget_history or not profile.consented:
-                await crud.delete_history(conn=conn, resident_id=record.id)
-            changes = {
-                name: getattr(profile, name)
-                for name in ("locale", "region", "consent", "consent_at")
-                if getattr(profile, name) != getattr(record, name)
-            }
-            history = []
-            if profile.consented:
-                history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
-            await crud.save_turn(
-                conn=conn, record=record, profile=changes, screen=screen, stack=stack, data=ctx.data,
-                now=now, history=history,
-            )
+                crud.delete_resident(conn=conn, resident_id=record.id)
+                return
+            if ctx.forget_history:
+                crud.delete_history(conn=conn, resident_id=record.id)
+            crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack, data=ctx.data,
+                           now=now, history=history)
+
+        await self.db.write(persist)
         return [reply]
 
     # -- deciding -------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class Conversation(SQLModel, table=True):
     screen: str = Field(max_length=64)
     stack: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1)  # optimistic concurrency: a save must see the version it loaded
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

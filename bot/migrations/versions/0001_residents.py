@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("screen", sa.String(64), nullable=False),
         sa.Column("stack", sa.JSON(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_table(
