@@ -73,7 +73,7 @@ def emergency(ctx: Context) -> View:
         "🚨 Emergency\n\n"
         "• Fire or ambulance: call {fire}.\n"
         "• Police: call {police}.\n"
-        "Both can connect an interpreter: say the name of your language in English or Korean.\n"
+        "• Both can connect an interpreter: say the name of your language in English or Korean.\n"
         "• Tell them where you are: an address, a building name or a sign nearby.\n\n"
         "For help in your language afterwards, call the call center: {phone}."
     ).format(fire=FIRE_AMBULANCE, police=POLICE, phone=CALL_CENTER)

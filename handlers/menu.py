@@ -44,7 +44,7 @@ def show_help(ctx: Context) -> View:
         "• Commands: /menu main menu, /language change language, /delete delete your data, /help this help.\n"
         "• Emergency: call 119 (fire, ambulance) or 112 (police).\n\n"
         "Jeollanam-do Foreign Residents Integrated Support Call Center: {phone}, in 10 languages. Open on "
-        "weekdays, and on Saturdays from 9:00 to 18:00."
+        "weekdays. On Saturdays it is open from 9:00 to 18:00."
     ).format(phone=CALL_CENTER)
     return View(text, actions=[call_center_action(ctx)])
 

@@ -82,7 +82,7 @@ def ask_consent(ctx: Context) -> View:
         "Why: to answer in your language, to show information for your area, and so that a counselor can "
         "see your question if you ask for one.\n"
         "How long: until {days} days after your last message. Then everything is deleted automatically.\n"
-        "Delete any time: send /delete, or open Settings → Delete my data.\n\n"
+        "Delete any time: send /delete, or open ⚙️ Settings → 🗑 Delete data.\n\n"
         "If you do not agree, you can still read all the information. We keep only your language and your "
         "place in the menu, so that the bot can work.\n\n"
         "Do you agree?"

@@ -48,7 +48,7 @@ async def test_onboarding_saves_language_consent_and_region(app):
         "Why: to answer in your language, to show information for your area, and so that a counselor can "
         "see your question if you ask for one.\n"
         "How long: until {days} days after your last message. Then everything is deleted automatically.\n"
-        "Delete any time: send /delete, or open Settings → Delete my data.\n\n"
+        "Delete any time: send /delete, or open ⚙️ Settings → 🗑 Delete data.\n\n"
         "If you do not agree, you can still read all the information. We keep only your language and your "
         "place in the menu, so that the bot can work.\n\n"
         "Do you agree?").format(days=365)
@@ -298,3 +298,38 @@ async def test_every_reply_offers_a_way_home(app):
     chat = Chat(app.engine)
     for step in (chat.command("start"), chat.press("English")):
         assert offers_way_home(await step)
+
+
+async def test_every_screen_renders_in_every_locale_without_english_left(app):
+    from bot.catalogs import load_catalog
+    from bot.i18n import LOCALES
+
+    english = [m.id for m in load_catalog("en") if m.id and isinstance(m.id, str) and len(m.id.split()) >= 3]
+    for locale in LOCALES:
+        if locale == "en":
+            continue
+        for screen in app.engine.registry.screens:
+            for consent in ("yes", "no"):
+                reply = await _render(app, screen, locale, consent=consent)
+                shown = reply.text + "\n" + "\n".join(b.label for b in reply.buttons) + "\n" + \
+                    "\n".join(a.label for a in reply.actions)
+                for sentence in english:
+                    for line in sentence.split("\n"):
+                        if len(line.split()) >= 3:  # a loanword label such as "🚨 Emergency" may stay
+                            assert line not in shown, (locale, screen, line)
+                assert reply.text != (await _render(app, screen, "en", consent=consent)).text, (locale, screen)
+
+
+async def test_every_button_token_is_short_ascii_and_labels_fit_kakao(app):
+    from bot.catalogs import visible_length
+    from bot.i18n import LOCALES
+
+    for locale in LOCALES:
+        for screen in app.engine.registry.screens:
+            reply = await _render(app, screen, locale)
+            for button in reply.buttons:
+                assert button.token.isascii() and len(button.token.encode()) <= 64, button.token
+                if screen not in {"onboard.region", "onboard.language"}:
+                    assert visible_length(button.label) <= 14, (locale, screen, button.label)
+            for action in reply.actions:
+                assert visible_length(action.label) <= 14, (locale, screen, action.label)

@@ -162,3 +162,32 @@ async def test_one_residents_messages_are_answered_in_order(telegram, fake_teleg
     assert time.monotonic() - started < 10
     assert sent[0].params["text"].startswith("Hello!")
     assert sent[3].params["text"].startswith("❓ How to use this bot")
+
+
+async def test_bot_run_polls_and_stops_cleanly_on_sigterm(fake_telegram, sqlite_url, tmp_path):
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    from bot import PROJECT_ROOT
+
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TEST_TOKEN, "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+           "DATABASE_URL": sqlite_url, "LOG_LEVEL": "INFO"}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await fake_telegram.wait_for(lambda: len(fake_telegram.commands) == 11, timeout=30)
+        fake_telegram.send_text(USER, "/start", language_code="ko")
+        sent = await fake_telegram.wait_requests("sendMessage", 1, timeout=30)
+        assert sent[0].params["text"].startswith(translator("ko")(WELCOME).format(phone="1588-5949")[:10])
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert time.monotonic() - started < 15
+    assert b"Traceback" not in err
+    assert b"1588" not in err and TEST_TOKEN.encode() not in err  # no message text, no token in the log
