@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.content import Content, load_content
+from bot.content import ContentStore
 from bot.conversation.engine import ConversationEngine
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -16,17 +16,18 @@ from handlers import build_registry
 class App:
     settings: Settings
     db: Database
-    content: Content
+    content: ContentStore
     engine: ConversationEngine
 
     async def close(self) -> None:
         await self.db.dispose()
 
 
-def create_app(settings: Settings, *, content: Content | None = None) -> App:
+def create_app(settings: Settings, *, content: ContentStore | None = None) -> App:
+    registry = build_registry()
+    content = content or ContentStore(flows=registry.flows)
     db = Database(settings.database_url)
-    content = content or load_content()
-    engine = ConversationEngine(db=db, registry=build_registry(), content=content, settings=settings)
+    engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings)
     return App(settings=settings, db=db, content=content, engine=engine)
 
 

@@ -12,7 +12,11 @@ from typing import IO
 
 import yaml
 
-TRANSLATABLE_KEYS = frozenset({"name", "title", "body", "label", "text", "summary", "question", "answer", "steps"})
+TRANSLATABLE_KEYS = frozenset({"name", "title", "body", "label", "text", "summary", "question", "answer", "steps",
+                               "intro", "hours", "languages", "nationality"})
+#: Never extracted: citations, search words, Korean text, and hospital names (shown as written).
+SKIPPED_KEYS = frozenset({"sources", "keywords", "ko", "romanization", "translator_note", "hospitals", "emergency",
+                          "url", "id", "address"})
 LABEL_LIMIT_NOTE = "Button label: at most 14 characters (KakaoTalk's limit)."
 
 
@@ -39,6 +43,8 @@ def _walk(node: yaml.Node) -> Iterator[tuple[int, str, list[str]]]:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key in SKIPPED_KEYS:
+                continue
             if key in TRANSLATABLE_KEYS:
                 comments = _comments(node, key)
                 text = _scalar(value_node)

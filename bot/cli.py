@@ -18,7 +18,9 @@ cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 db_cli = typer.Typer(no_args_is_help=True, help="Database migrations (Alembic).")
 i18n_cli = typer.Typer(no_args_is_help=True, help="Translation catalogs.")
 cli.add_typer(db_cli, name="db")
+content_cli = typer.Typer(no_args_is_help=True, help="Content in data/: check and publish.")
 cli.add_typer(i18n_cli, name="i18n")
+cli.add_typer(content_cli, name="content")
 
 log = logging.getLogger("bot")
 
@@ -174,6 +176,51 @@ def i18n_check(locale: Annotated[list[str] | None, typer.Argument()] = None) -> 
     typer.echo(f"{len(problems)} problem(s).")
     raise typer.Exit(1 if problems else 0)
 
+
+
+def _content_report(publish_it: bool) -> None:
+    from bot.content import ContentError, load_content, publish
+    from bot.content.check import check_content
+    from bot.storage.types import utcnow
+    from handlers import build_registry
+
+    settings = load_settings()
+    compile_catalogs()
+    flows = build_registry().flows
+    try:
+        content = load_content(flows=flows)
+    except ContentError as exc:
+        for problem in exc.problems:
+            typer.echo(f"ERROR {problem}", err=True)
+        typer.echo(f"{len(exc.problems)} error(s); nothing was published, the bot keeps its current content.",
+                   err=True)
+        raise typer.Exit(1) from None
+    report = check_content(content, today=utcnow().astimezone(settings.tz).date())
+    for warning in report.warnings:
+        typer.echo(f"WARNING {warning}")
+    for error in report.errors:
+        typer.echo(f"ERROR {error}", err=True)
+    if report.errors:
+        typer.echo(f"{len(report.errors)} error(s); nothing was published.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"OK: {len(content.cards)} cards, {len(content.menus)} menus, {len(content.hospitals)} hospitals, "
+               f"{len(content.offices)} offices, {len(content.hotlines)} hotlines, {len(content.phrases)} phrases; "
+               f"{len(report.warnings)} warning(s).")
+    if publish_it:
+        publish(flows=flows)
+        typer.echo("Published: the running bot serves this content within a minute.")
+
+
+@content_cli.command("check")
+def content_check() -> None:
+    """Check every content file, its sources and dates, and every label in every language."""
+    _content_report(publish_it=False)
+
+
+@content_cli.command("publish")
+def content_publish() -> None:
+    """Check the content and, if it is good, have the running bot serve it."""
+    _content_report(publish_it=True)
 
 def main() -> None:
     try:

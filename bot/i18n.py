@@ -35,6 +35,13 @@ AUTONYMS: dict[str, str] = {
     "uz_Latn": "O‘zbekcha",
 }
 
+#: Each language's name in Korean, for phrases a resident shows to Korean speakers.
+KOREAN_NAMES: dict[str, str] = {
+    "en": "영어", "ko": "한국어", "vi": "베트남어", "zh_Hans": "중국어", "id": "인도네시아어",
+    "km": "캄보디아어(크메르어)", "ne": "네팔어", "th": "태국어", "si": "싱할라어",
+    "fil": "필리핀어(타갈로그어)", "uz_Latn": "우즈베크어",
+}
+
 #: Language tags that Babel's negotiation does not map to our locales (../shared/reference/i18n.md).
 ALIASES: dict[str, str] = {
     "zh": "zh_Hans", "zh-cn": "zh_Hans", "zh-hans": "zh_Hans", "zh-sg": "zh_Hans", "zh-my": "zh_Hans",

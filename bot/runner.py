@@ -36,6 +36,7 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None)
 
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
+    scheduler.add_job(app.content.refresh, "interval", seconds=30, id="content")
     telegram = None
     try:
         await purge_job(app)

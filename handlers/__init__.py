@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from bot.conversation.screens import Registry
-from handlers import info, menu, onboarding, settings
+from handlers import (
+    community,
+    content,
+    emergency,
+    immigration,
+    info,
+    labor,
+    menu,
+    onboarding,
+    places,
+    requests,
+    search,
+    settings,
+)
 
-#: Every router, in the order the engine consults them. Add new domains here.
-ROUTERS = [onboarding.router, menu.router, settings.router, info.router]
+#: Every router, in the order the engine consults them. Add new domains here. The order matters for the global
+#: text hooks: emergency words are checked before anything else, the free-text search comes last.
+ROUTERS = [
+    onboarding.router, menu.router, settings.router, emergency.router, content.router, places.router,
+    immigration.router, labor.router, requests.router, community.router, info.router, search.router,
+]
 
 HOME = menu.HOME
 WELCOME = onboarding.LANGUAGE

@@ -20,17 +20,19 @@ def main_menu(ctx: Context) -> View:
         text += "\n" + _("📍 Your area: {region}").format(region=region_display(ctx))
     choices = [
         # TRANSLATORS: main-menu button labels below: at most 14 characters each
-        Choice("info.immigration", _("🛂 Visa")),
-        Choice("info.labor", _("💼 Work")),
-        Choice("info.medical", _("🏥 Medical")),
-        Choice("info.welfare", _("🤝 Welfare")),
-        Choice("info.daily", _("🏠 Daily life")),
+        Choice("menu:immigration", _("🛂 Visa")),
+        Choice("menu:labor", _("💼 Work")),
+        Choice("menu:medical", _("🏥 Medical")),
+        Choice("menu:welfare", _("🤝 Welfare")),
+        Choice("menu:daily", _("🏠 Daily life")),
         Choice("emergency.main", _("🚨 Emergency")),
-        Choice("counselor.main", _("💬 Counselor")),
+        Choice("request.confirm", _("💬 Counselor")),
         Choice("alerts.main", _("🔔 Alerts")),
         Choice("settings.main", _("⚙️ Settings")),
         Choice(HELP, _("❓ Help")),
     ]
+    choices = [choice for choice in choices if not choice.key.startswith("menu:") or
+               choice.key.removeprefix("menu:") in ctx.content.menus]
     return View(text, choices, columns=2, nav=False)
 
 

@@ -80,7 +80,8 @@ async def _truncate(url: str) -> None:
     from bot.storage.db import Database
 
     db = Database(url)
-    await db.write(lambda conn: conn.execute(text("TRUNCATE message, conversation, resident RESTART IDENTITY CASCADE")))
+    tables = "help_request, message, conversation, resident"
+    await db.write(lambda conn: conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")))
     await db.dispose()
 
 

@@ -141,7 +141,7 @@ async def _render(app, screen: str, locale: str, *, consent: str = "yes", region
     from bot.storage.types import utcnow
 
     ctx = Context(translator=translator(locale), profile=Profile(locale, region, consent, utcnow()), data={},
-                  content=app.content, settings=app.settings, now=utcnow(), channel="test")
+                  content=app.content.current, settings=app.settings, now=utcnow(), channel="test")
     return await app.engine.render(ctx, screen)
 
 

@@ -125,7 +125,7 @@ async def test_migrations_create_the_tables(db):
 
     tables, version = await db.read(look)
     assert {"resident", "conversation", "message"} <= tables
-    assert version == "0001"
+    assert version == "0002"
 
 
 def test_migrations_go_down_and_up_again(tmp_path):

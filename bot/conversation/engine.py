@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 
-from bot.content import Content
+from bot.content import ContentStore
 from bot.conversation.locks import KeyedLocks
 from bot.conversation.messages import (
     BACK_TOKEN,
@@ -62,11 +63,11 @@ def _is_busy(exc: OperationalError) -> bool:
 
 
 class ConversationEngine:
-    def __init__(self, *, db: Database, registry: Registry, content: Content, settings: Settings,
+    def __init__(self, *, db: Database, registry: Registry, content: ContentStore, settings: Settings,
                  clock: Callable = utcnow) -> None:
         self.db = db
         self.registry = registry
-        self.content = content
+        self.content_store = content
         self.settings = settings
         self.clock = clock
         self.locks = KeyedLocks()
@@ -121,11 +122,11 @@ class ConversationEngine:
         locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
         profile = Profile(record.locale, record.region, record.consent, record.consent_at)
         ctx = Context(
-            translator=translator(locale), profile=profile, data=dict(record.data), content=self.content,
+            translator=translator(locale), profile=profile, data=dict(record.data), content=self.content_store.current,
             settings=self.settings, now=now, channel=incoming.channel,
-            services=_DbServices(self.db, record.id), is_new=record.is_new,
+            services=_DbServices(self.db, record.id), is_new=record.is_new, flows=self.registry.flows,
         )
-        current = record.screen if record.screen in self.registry.screens else None
+        current = record.screen if self._exists(ctx, record.screen) else None
         turn = await self._dispatch(ctx, current, incoming)
         screen, stack = self._navigate(current, list(record.stack), turn)
         reply = await self.render(ctx, screen, note=turn.outcome.note)
@@ -135,6 +136,7 @@ class ConversationEngine:
             for name in ("locale", "region", "consent", "consent_at")
             if getattr(profile, name) != getattr(record, name)
         }
+        requests = list(ctx.requests)
         history = []
         if profile.consented and not ctx.forget_everything:
             history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
@@ -147,6 +149,9 @@ class ConversationEngine:
                 crud.delete_history(conn=conn, resident_id=record.id)
             crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack, data=ctx.data,
                            now=now, history=history)
+            for request in requests:
+                crud.create_help_request(conn=conn, resident_id=record.id, now=now, channel=incoming.channel,
+                                         **request)
 
         await self.db.write(persist)
         return [reply]
@@ -171,6 +176,10 @@ class ConversationEngine:
             case Kind.TEXT:
                 return await self._text(ctx, current, incoming.text)
             case Kind.LOCATION:
+                for handler in self.registry.location_handlers:
+                    outcome = await handler(ctx, incoming.latitude, incoming.longitude)
+                    if outcome is not None:
+                        return _Turn(outcome, current)
                 return _Turn(Outcome(note=_(
                     "Thank you for sharing your location. I cannot use it on this screen: please choose from "
                     "the menu.")), current)
@@ -190,16 +199,18 @@ class ConversationEngine:
             if key == "start" and "start" in self.registry.commands:
                 return _Turn(await self.registry.commands["start"](ctx, ""), current)
         stale = _("That button belongs to an older menu. Here is where you are now.")
-        screen = self.registry.screens.get(screen_name)
-        if screen is None or not key:
+        resolved = self.registry.resolve(screen_name)
+        if resolved is None or not key:
             return _Turn(Outcome(note=stale), current)
+        screen, param = resolved
         if screen_name != current and not screen.replayable:
             return _Turn(Outcome(note=stale), current)
+        ctx.param = param
         view = await screen.render(ctx)
-        if key not in {choice.key for choice in view.choices}:
+        if view is None or key not in {choice.key for choice in view.choices}:
             return _Turn(Outcome(note=stale), current)
         outcome = await screen.on_choice(ctx, key) if screen.on_choice else None
-        if outcome is None and key in self.registry.screens:
+        if outcome is None and self._exists(ctx, key):
             outcome = Outcome(goto=key)
         if outcome is None:
             return _Turn(Outcome(note=stale), current)
@@ -214,9 +225,18 @@ class ConversationEngine:
             return _Turn(Outcome(note=_(
                 "Your message is very long. Please write a shorter question, or call the call center at "
                 "{phone}.").format(phone="1588-5949")), current)
-        screen = self.registry.screens[current]
+        screen, param = self.registry.resolve(current)
+        for handler in () if screen.free_text else self.registry.before_text:
+            outcome = await handler(ctx, text)
+            if outcome is not None:
+                return _Turn(outcome, current)
+        ctx.param = param
         if screen.on_text is not None:
             outcome = await screen.on_text(ctx, text)
+            if outcome is not None:
+                return _Turn(outcome, current)
+        for handler in self.registry.fallback_text:
+            outcome = await handler(ctx, text)
             if outcome is not None:
                 return _Turn(outcome, current)
         return _Turn(Outcome(note=_(
@@ -241,9 +261,25 @@ class ConversationEngine:
 
     # -- showing --------------------------------------------------------------------------------------
 
+    def _exists(self, ctx: Context, name: str | None) -> bool:
+        """Whether `name` is a screen that can be shown now (a family member must render)."""
+        resolved = self.registry.resolve(name)
+        if resolved is None:
+            return False
+        screen, param = resolved
+        if not param:
+            return True
+        ctx.param = param
+        result = screen.view(ctx)
+        if inspect.isawaitable(result):
+            result.close()  # family views that need awaiting are trusted to exist
+            return True
+        return result is not None
+
     async def render(self, ctx: Context, screen_name: str, *, note: str | None = None) -> Reply:
         """Render a screen with the Back/Home row, its buttons turned into tokens."""
-        view: View = await self.registry.screens[screen_name].render(ctx)
+        screen, ctx.param = self.registry.resolve(screen_name)
+        view: View = await screen.render(ctx)
         return to_reply(view, screen_name, ctx.translator, note=note)
 
 

@@ -73,6 +73,9 @@ class Context:
     channel: str
     services: Services = field(default_factory=Services)
     is_new: bool = False
+    flows: dict[str, str] = field(default_factory=dict)  # flow id → entry screen, for content menus
+    param: str = ""  # for a family screen such as "card:visa_e9": the part after the colon
+    requests: list[dict[str, Any]] = field(default_factory=list)  # help requests to record with this turn
     forget_history: bool = False  # set when consent is withdrawn
     forget_everything: bool = False  # set when the resident deletes their data
 
@@ -93,6 +96,7 @@ ViewFn = Callable[[Context], "View | Awaitable[View]"]
 ChoiceFn = Callable[[Context, str], Awaitable["Outcome | None"]]
 TextFn = Callable[[Context, str], Awaitable["Outcome | None"]]
 CommandFn = Callable[[Context, str], Awaitable[Outcome]]
+LocationFn = Callable[[Context, float, float], Awaitable["Outcome | None"]]
 
 
 @dataclass
@@ -100,6 +104,7 @@ class Screen:
     name: str
     view: ViewFn
     replayable: bool = True  # a button on an older copy of this screen may still act
+    free_text: bool = False  # typed text is the resident's answer here: global text hooks leave it alone
     on_choice: ChoiceFn | None = None
     on_text: TextFn | None = None
 
@@ -115,14 +120,18 @@ class Router:
         self.name = name
         self.screens: dict[str, Screen] = {}
         self.commands: dict[str, CommandFn] = {}
+        self.before_text: list[TextFn] = []
+        self.fallback_text: list[TextFn] = []
+        self.location_handlers: list[LocationFn] = []
+        self.flows: dict[str, str] = {}
 
-    def screen(self, name: str, *, replayable: bool = True) -> Callable[[ViewFn], ViewFn]:
-        """Register the view of a screen."""
+    def screen(self, name: str, *, replayable: bool = True, free_text: bool = False) -> Callable[[ViewFn], ViewFn]:
+        """Register the view of a screen; a name ending in ":*" registers a family ("card:*" serves "card:x")."""
 
         def register(fn: ViewFn) -> ViewFn:
             if name in self.screens:
                 raise ValueError(f"screen {name} registered twice")
-            self.screens[name] = Screen(name, fn, replayable=replayable)
+            self.screens[name] = Screen(name, fn, replayable=replayable, free_text=free_text)
             return fn
 
         return register
@@ -152,6 +161,25 @@ class Router:
 
         return register
 
+    def text_first(self, fn: TextFn) -> TextFn:
+        """Register a look at every typed text before the screen's own handler (emergency words)."""
+        self.before_text.append(fn)
+        return fn
+
+    def text_fallback(self, fn: TextFn) -> TextFn:
+        """Register what happens to typed text that no screen understood (the free-text search)."""
+        self.fallback_text.append(fn)
+        return fn
+
+    def location(self, fn: LocationFn) -> LocationFn:
+        """Register what happens to a shared location."""
+        self.location_handlers.append(fn)
+        return fn
+
+    def flow(self, flow_id: str, entry: str) -> None:
+        """Name a flow that content menus may point to (data/menus.yaml `flow:`)."""
+        self.flows[flow_id] = entry
+
 
 class Registry:
     """All routers, in the order written in handlers/__init__.py."""
@@ -160,6 +188,10 @@ class Registry:
         self.routers = routers
         self.screens: dict[str, Screen] = {}
         self.commands: dict[str, CommandFn] = {}
+        self.before_text = [fn for router in routers for fn in router.before_text]
+        self.fallback_text = [fn for router in routers for fn in router.fallback_text]
+        self.location_handlers = [fn for router in routers for fn in router.location_handlers]
+        self.flows = {flow: entry for router in routers for flow, entry in router.flows.items()}
         for router in routers:
             for name, screen in router.screens.items():
                 if name in self.screens:
@@ -174,3 +206,20 @@ class Registry:
                 raise ValueError(f"screen {required} is not registered")
         self.home = home
         self.welcome = welcome
+        for flow, entry in self.flows.items():
+            if self.resolve(entry) is None:
+                raise ValueError(f"flow {flow} starts at unknown screen {entry}")
+
+    def resolve(self, name: str | None) -> tuple[Screen, str] | None:
+        """The screen serving `name` and its parameter ("" for a plain screen), or None."""
+        if not name:
+            return None
+        screen = self.screens.get(name)
+        if screen is not None and not name.endswith(":*"):
+            return screen, ""
+        family, sep, param = name.partition(":")
+        if sep and param and param != "*":
+            screen = self.screens.get(f"{family}:*")
+            if screen is not None:
+                return screen, param
+        return None

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.models import conversation_table as conv
+from bot.storage.models import help_request_table as help_requests
 from bot.storage.models import message_table as msg
 from bot.storage.models import resident_table as res
 
@@ -160,8 +161,29 @@ def delete_history(*, conn: Connection, resident_id: int) -> int:
     return (conn.execute(delete(msg).where(msg.c.resident_id == resident_id))).rowcount
 
 
+def create_help_request(
+    *, conn: Connection, resident_id: int, now: datetime, channel: str, kind: str, topic: str, locale: str,
+    region: str | None = None, priority: int = 0, details: dict[str, Any] | None = None,
+) -> int:
+    """Record a request for a counselor, an urgent call or an interpreter; return its id."""
+    return conn.execute(
+        insert(help_requests)
+        .values(resident_id=resident_id, kind=kind, topic=topic[:40], priority=priority, locale=locale,
+                region=region, channel=channel, details=details or {}, status="open", created_at=now)
+        .returning(help_requests.c.id)
+    ).scalar_one()
+
+
+def open_requests(*, conn: Connection, resident_id: int | None = None) -> list[dict[str, Any]]:
+    query = select(help_requests).where(help_requests.c.status == "open")
+    if resident_id is not None:
+        query = query.where(help_requests.c.resident_id == resident_id)
+    return [dict(row._mapping) for row in conn.execute(query.order_by(help_requests.c.id))]
+
+
 def delete_resident(*, conn: Connection, resident_id: int) -> None:
     """Remove a resident with everything stored about them (explicitly, not only through ON DELETE)."""
+    conn.execute(delete(help_requests).where(help_requests.c.resident_id == resident_id))
     conn.execute(delete(msg).where(msg.c.resident_id == resident_id))
     conn.execute(delete(conv).where(conv.c.resident_id == resident_id))
     conn.execute(delete(res).where(res.c.id == resident_id))

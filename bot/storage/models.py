@@ -60,6 +60,30 @@ class MessageLog(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class HelpRequest(SQLModel, table=True):
+    """A resident's request for a person: a counselor, an urgent call back, an interpreter.
+
+    Recorded now; the counselor queue works from these rows."""
+
+    __tablename__ = "help_request"
+    __table_args__ = (Index("ix_help_request_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=16)  # counselor, urgent, interpreter
+    topic: str = Field(max_length=40)  # immigration, labor, medical, welfare, daily, emergency, a card id …
+    priority: int = Field(default=0)  # higher first: urgent requests are 10
+    locale: str = Field(max_length=16)
+    region: str | None = Field(default=None, max_length=32)
+    channel: str = Field(max_length=16)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 resident_table = Resident.__table__
 conversation_table = Conversation.__table__
 message_table = MessageLog.__table__
+help_request_table = HelpRequest.__table__

@@ -1,0 +1,113 @@
+"""Free-text search over the info cards, in the resident's language, English and Korean.
+
+TF-IDF over character n-grams (2 and 3 characters): it needs no word boundaries, so it works for Thai and Khmer
+(written without spaces), for Korean (particles glued to words) and for spelling variants. scripts/search_eval.py
+measures it against plain word tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.content import Content
+
+_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
+    padded = f" {normalise(text)} "
+    grams: Counter = Counter()
+    for size in sizes:
+        grams.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    grams.pop(" " * 2, None)
+    return grams
+
+
+def word_tokens(text: str) -> Counter:
+    return Counter(normalise(text).split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    card_id: str
+    score: float
+
+
+class SearchIndex:
+    """One index per content version and locale."""
+
+    def __init__(self, documents: dict[str, list[tuple[str, float]]], features: Callable[[str], Counter]) -> None:
+        self.features = features
+        vectors: dict[str, Counter] = {}
+        for doc_id, fields in documents.items():
+            vector: Counter = Counter()
+            for text, weight in fields:
+                for feature, count in features(text).items():
+                    vector[feature] += count * weight
+            vectors[doc_id] = vector
+        frequency = Counter(feature for vector in vectors.values() for feature in vector)
+        total = len(vectors)
+        self.idf = {feature: math.log((1 + total) / (1 + count)) + 1 for feature, count in frequency.items()}
+        self.vectors = {doc_id: self._weigh(vector) for doc_id, vector in vectors.items()}
+
+    def _weigh(self, vector: Counter) -> dict[str, float]:
+        weighted = {f: (1 + math.log(c)) * self.idf.get(f, 0.0) for f, c in vector.items() if c > 0}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        return {f: w / norm for f, w in weighted.items()}
+
+    def search(self, query: str, limit: int = 3) -> list[Hit]:
+        vector = self._weigh(self.features(query))
+        if not vector:
+            return []
+        scores = []
+        for doc_id, doc in self.vectors.items():
+            score = sum(weight * doc.get(feature, 0.0) for feature, weight in vector.items())
+            if score > 0:
+                scores.append(Hit(doc_id, score))
+        scores.sort(key=lambda hit: (-hit.score, hit.card_id))
+        return scores[:limit]
+
+
+def card_documents(content: Content, translate: Callable[[str], str]) -> dict[str, list[tuple[str, float]]]:
+    """The searchable fields of every card: translated and English title and body, and the keywords."""
+    documents = {}
+    for card in content.cards.values():
+        fields: list[tuple[str, float]] = [(translate(card.title), 3.0), (card.title, 1.5)]
+        fields += [(translate(paragraph), 1.0) for paragraph in card.body]
+        fields += [(keyword, 2.5) for keyword in card.keywords]
+        documents[card.id] = fields
+    return documents
+
+
+_CACHE: dict[tuple[int, str, str], SearchIndex] = {}
+
+
+def index_for(content: Content, locale: str, translate: Callable[[str], str], *, method: str = "ngrams") -> SearchIndex:
+    key = (id(content), locale, method)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        features = char_ngrams if method == "ngrams" else word_tokens
+        _CACHE[key] = SearchIndex(card_documents(content, translate), features)
+    return _CACHE[key]
+
+
+def evaluate(index: SearchIndex, cases: Iterable[tuple[str, str]]) -> tuple[float, float]:
+    """(share with the expected card first, share with it in the top 3) over (query, card id) cases."""
+    cases = list(cases)
+    first = top3 = 0
+    for query, expected in cases:
+        ids = [hit.card_id for hit in index.search(query)]
+        first += bool(ids) and ids[0] == expected
+        top3 += expected in ids
+    return first / len(cases), top3 / len(cases)

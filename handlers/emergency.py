@@ -1,0 +1,143 @@
+"""Emergencies: one tap from the main menu or one word from anywhere; phrases to show, hospitals, urgent help."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.conversation import Action, Choice, Context, Outcome, Router, View
+from bot.i18n import KOREAN_NAMES
+from handlers.common import CALL_CENTER, FIRE_AMBULANCE, POLICE, call_center_action
+from handlers.content import menu_key
+from handlers.requests import consent_line, record
+
+router = Router("emergency")
+
+MAIN = "emergency.main"
+PHRASES = "emergency.phrases"
+URGENT = "emergency.urgent"
+URGENT_SENT = "emergency.urgent_sent"
+router.flow("phrases", PHRASES)
+router.flow("urgent_counselor", URGENT)
+
+#: Scripts written without spaces between words: a keyword may match inside a longer text.
+_NO_SPACES = re.compile(r"[\u0E00-\u0E7F\u1780-\u17FF\u4E00-\u9FFF\uAC00-\uD7A3]")
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def is_emergency(ctx: Context, text: str) -> bool:
+    """Whether typed text asks for emergency help, in the resident's language, English or Korean."""
+    words = ctx.content.emergency_keywords
+    candidates = {*words.get(ctx.locale, ()), *words.get("en", ()), *words.get("ko", ())}
+    typed = _normal(text)
+    tokens = set(re.findall(r"\w+", typed))
+    for keyword in candidates:
+        keyword = _normal(keyword)
+        if not keyword:
+            continue
+        if " " in keyword or _NO_SPACES.search(keyword) or not keyword.isascii() and not keyword.isalpha():
+            if keyword in typed:
+                return True
+        elif keyword in tokens:
+            return True
+    return False
+
+
+@router.text_first
+async def emergency_words(ctx: Context, text: str) -> Outcome | None:
+    """Open the emergency card when the resident types an emergency word, whatever the screen."""
+    if len(text) <= 200 and is_emergency(ctx, text):
+        return Outcome(goto=MAIN)
+    return None
+
+
+@router.screen(MAIN)
+def emergency(ctx: Context) -> View:
+    """Show what to do in an emergency."""
+    _ = ctx._
+    text = _(
+        "🚨 Emergency\n\n"
+        "• Fire or ambulance: call {fire}.\n"
+        "• Police: call {police}.\n"
+        "• Both can connect an interpreter: say the name of your language in English or Korean.\n"
+        "• Tell them where you are: an address, a building name or a sign nearby.\n\n"
+        "For help in your language afterwards, call the call center: {phone}."
+    ).format(fire=FIRE_AMBULANCE, police=POLICE, phone=CALL_CENTER)
+    choices = [
+        # TRANSLATORS: button labels, at most 14 characters each
+        Choice(PHRASES, _("🗣 Korean phrases")),
+        Choice("emergency.nearest", _("🏥 Hospitals")),
+        Choice(URGENT, _("🆘 Urgent help")),
+    ]
+    menu = ctx.content.menus.get("emergency")
+    if menu is not None:
+        keys = {choice.key for choice in choices}
+        for item in menu.items:
+            key = menu_key(*item.target, ctx)
+            if key and key not in keys:
+                choices.append(Choice(key, _(item.label)))
+                keys.add(key)
+    actions = [
+        # TRANSLATORS: button labels, at most 14 characters
+        Action("call", _("🚑 Call 119"), FIRE_AMBULANCE),
+        Action("call", _("🚓 Call 112"), POLICE),
+        call_center_action(ctx),
+    ]
+    return View(text, choices, columns=2, actions=actions)
+
+
+@router.command("emergency")
+async def emergency_command(ctx: Context, _args: str) -> Outcome:
+    """Open the emergency card."""
+    return Outcome(goto=MAIN)
+
+
+@router.screen(PHRASES)
+def phrases(ctx: Context) -> View:
+    """Show Korean phrases the resident can show or read out."""
+    _ = ctx._
+    language = KOREAN_NAMES.get(ctx.locale, "영어")
+    cards = []
+    for phrase in ctx.content.phrases:
+        korean = phrase.ko.replace("___", language) if "speak" in phrase.text.lower() else phrase.ko
+        cards.append(f"• {_(phrase.text)}\n  🇰🇷 {korean}\n  ({phrase.romanization})")
+    text = _("🗣 Show these Korean sentences, or read them out:") + "\n\n" + "\n\n".join(cards)
+    return View(text, actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])
+
+
+@router.screen(URGENT, free_text=True)
+def urgent(ctx: Context) -> View:
+    """Offer an urgent call back from the call center."""
+    _ = ctx._
+    text = _("🆘 Urgent help from a counselor\n\nIf someone is in danger, call 119 or 112 now.\nFor an urgent problem "
+             "that is not life-threatening, tap the button: your request goes to the top of the call center's "
+             "list. You can also call {phone}.").format(phone=CALL_CENTER) + consent_line(ctx)
+    # TRANSLATORS: button label, at most 14 characters
+    return View(text, [Choice("send", _("🆘 Send request"))],
+                actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])
+
+
+@router.text(URGENT)
+async def urgent_typed(ctx: Context, text: str) -> Outcome:
+    record(ctx, "urgent", "emergency", priority=10, details={"note": text[:1000]})
+    return Outcome(goto=URGENT_SENT)
+
+
+@router.choice(URGENT)
+async def urgent_send(ctx: Context, key: str) -> Outcome | None:
+    if key != "send":
+        return None
+    record(ctx, "urgent", "emergency", priority=10)
+    return Outcome(goto=URGENT_SENT)
+
+
+@router.screen(URGENT_SENT)
+def urgent_sent(ctx: Context) -> View:
+    """Confirm the urgent request."""
+    _ = ctx._
+    text = _("✅ Your urgent request has been recorded at the top of the list. If you do not hear back soon, call "
+             "{phone}. In danger, call 119 or 112.").format(phone=CALL_CENTER)
+    return View(text, actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])

@@ -1,0 +1,243 @@
+"""Requests for a person: ask a counselor (topic carried along), and the interpreter-supporter request form."""
+
+from __future__ import annotations
+
+from bot.conversation import Choice, Context, Outcome, Router, View
+from bot.i18n import AUTONYMS, LOCALES
+from handlers.common import CALL_CENTER, call_center_action
+
+router = Router("requests")
+
+CONFIRM = "request.confirm"
+SENT = "request.sent"
+MAX_NOTE = 1000
+
+
+def topic_name(ctx: Context, topic: str) -> str:
+    _ = ctx._
+    names = {
+        "immigration": _("visa and immigration"), "labor": _("work and labor rights"),
+        "medical": _("medical care"), "welfare": _("welfare and family support"), "daily": _("daily life"),
+        "emergency": _("an emergency"), "interpreter": _("an interpreter"),
+    }
+    return names.get(topic, _("your question"))
+
+
+def consent_line(ctx: Context) -> str:
+    if ctx.profile.consented:
+        return ""
+    return "\n\n" + ctx._(
+        "To pass this on, we store your request, your language, your city or county and your messages here, "
+        "so that a counselor can read them. By sending it you agree to that. Delete it any time with /delete.")
+
+
+def record(ctx: Context, kind: str, topic: str, *, priority: int = 0, details: dict | None = None) -> None:
+    """Queue a help request to be saved with this turn (and the consent that sending it gives)."""
+    if not ctx.profile.consented:
+        ctx.profile.consent, ctx.profile.consent_at = "yes", ctx.now
+    ctx.requests.append({"kind": kind, "topic": topic, "priority": priority, "locale": ctx.locale,
+                         "region": ctx.profile.region, "details": details or {}})
+
+
+@router.screen(CONFIRM, free_text=True)
+def confirm_request(ctx: Context) -> View:
+    """Explain what happens when the resident asks for a counselor."""
+    _ = ctx._
+    request = ctx.data.get("request") or {"kind": "counselor", "topic": "general"}
+    text = _("💬 Talk to a counselor about {topic}").format(topic=topic_name(ctx, request.get("topic", ""))) + \
+        "\n\n" + _("Type your question in one message, or tap Send. Your request goes to the call center's "
+                   "counselors, who speak your language. To talk right away, call {phone}.").format(phone=CALL_CENTER)
+    if request.get("note"):
+        text += "\n\n" + _("Your message: {message}").format(message=request["note"])
+    text += consent_line(ctx)
+    # TRANSLATORS: button label, at most 14 characters
+    return View(text, [Choice("send", _("✅ Send"))], actions=[call_center_action(ctx)])
+
+
+@router.text(CONFIRM)
+async def request_note(ctx: Context, text: str) -> Outcome:
+    """Keep the resident's question with the request."""
+    request = dict(ctx.data.get("request") or {"kind": "counselor", "topic": "general"})
+    request["note"] = text[:MAX_NOTE]
+    ctx.data["request"] = request
+    return Outcome(note=ctx._("Thank you. Tap Send to pass it on."))
+
+
+@router.choice(CONFIRM)
+async def send_request(ctx: Context, key: str) -> Outcome | None:
+    """Record the counselor request."""
+    if key != "send":
+        return None
+    request = ctx.data.pop("request", None) or {"kind": "counselor", "topic": "general"}
+    details = {key: value for key, value in request.items() if key in {"note", "card"}}
+    record(ctx, "counselor", request.get("topic", "general"), details=details)
+    return Outcome(goto=SENT)
+
+
+@router.screen(SENT)
+def request_sent(ctx: Context) -> View:
+    """Confirm that the request was recorded."""
+    _ = ctx._
+    text = _("✅ Your request has been recorded for the call center's counselors. They work on weekdays, and on "
+             "Saturdays from 9:00 to 18:00. To talk right away, call {phone}.").format(phone=CALL_CENTER)
+    return View(text, actions=[call_center_action(ctx)])
+
+
+@router.command("counselor")
+async def counselor_command(ctx: Context, _args: str) -> Outcome:
+    """Ask for a counselor."""
+    ctx.data["request"] = {"kind": "counselor", "topic": "general"}
+    return Outcome(goto=CONFIRM)
+
+
+# -- interpreter supporters -------------------------------------------------------------------------------------
+
+WHERE, WHEN, LANGUAGE, PURPOSE, REVIEW, DONE = (
+    "interp.where", "interp.when", "interp.language", "interp.purpose", "interp.review", "interp.sent")
+router.flow("interpreter_request", WHERE)
+
+PLACES = ("hospital", "office", "police", "school", "other")
+TIMES = ("today", "tomorrow", "week", "later")
+
+
+def place_names(ctx: Context) -> dict[str, str]:
+    _ = ctx._
+    # TRANSLATORS: button labels, at most 14 characters each
+    return {"hospital": _("🏥 Hospital"), "office": _("🏢 Public office"), "police": _("🚓 Police"),
+            "school": _("🏫 School"), "other": _("Other place")}
+
+
+def time_names(ctx: Context) -> dict[str, str]:
+    _ = ctx._
+    # TRANSLATORS: button labels, at most 14 characters each
+    return {"today": _("Today"), "tomorrow": _("Tomorrow"), "week": _("This week"), "later": _("Later")}
+
+
+def form(ctx: Context) -> dict:
+    return ctx.data.setdefault("interpreter", {})
+
+
+@router.screen(WHERE)
+def ask_place(ctx: Context) -> View:
+    """Ask where the interpreter is needed."""
+    _ = ctx._
+    text = _("🗣 Interpreter request\n\nThe call center's interpretation supporters can go with you to a hospital, "
+             "a public office, the police or a school. Answer four short questions.\n\n1/4 Where do you need an "
+             "interpreter?")
+    return View(text, [Choice(key, label) for key, label in place_names(ctx).items()], columns=2)
+
+
+@router.choice(WHERE)
+async def save_place(ctx: Context, key: str) -> Outcome | None:
+    if key not in PLACES:
+        return None
+    form(ctx)["place"] = key
+    return Outcome(goto=WHEN)
+
+
+@router.screen(WHEN, free_text=True)
+def ask_time(ctx: Context) -> View:
+    """Ask when."""
+    _ = ctx._
+    text = _("2/4 When? Tap a button, or type the day and time (for example: Monday 10:00).")
+    return View(text, [Choice(key, label) for key, label in time_names(ctx).items()], columns=2)
+
+
+@router.choice(WHEN)
+async def save_time(ctx: Context, key: str) -> Outcome | None:
+    if key not in TIMES:
+        return None
+    form(ctx)["when"] = key
+    return Outcome(goto=LANGUAGE)
+
+
+@router.text(WHEN)
+async def typed_time(ctx: Context, text: str) -> Outcome:
+    form(ctx)["when"] = text[:200]
+    return Outcome(goto=LANGUAGE)
+
+
+@router.screen(LANGUAGE)
+def ask_language(ctx: Context) -> View:
+    """Ask which language the interpreter should speak."""
+    _ = ctx._
+    choices = [Choice(ctx.locale, AUTONYMS[ctx.locale])]
+    choices += [Choice(locale, AUTONYMS[locale]) for locale in LOCALES if locale not in {ctx.locale, "en", "ko"}]
+    return View(_("3/4 Which language should the interpreter speak?"), choices, columns=2)
+
+
+@router.choice(LANGUAGE)
+async def save_language(ctx: Context, key: str) -> Outcome | None:
+    if key not in LOCALES:
+        return None
+    form(ctx)["language"] = key
+    return Outcome(goto=PURPOSE)
+
+
+@router.screen(PURPOSE, free_text=True)
+def ask_purpose(ctx: Context) -> View:
+    """Ask what the visit is for."""
+    _ = ctx._
+    # TRANSLATORS: button label, at most 14 characters
+    return View(_("4/4 What is it for? Type a few words (for example: a check-up, a visa interview), or skip."),
+                [Choice("skip", _("Skip"))])
+
+
+@router.text(PURPOSE)
+async def typed_purpose(ctx: Context, text: str) -> Outcome:
+    form(ctx)["purpose"] = text[:MAX_NOTE]
+    return Outcome(goto=REVIEW)
+
+
+@router.choice(PURPOSE)
+async def skip_purpose(ctx: Context, key: str) -> Outcome | None:
+    if key != "skip":
+        return None
+    form(ctx).pop("purpose", None)
+    return Outcome(goto=REVIEW)
+
+
+def summary(ctx: Context, answers: dict) -> str:
+    _ = ctx._
+    when = answers.get("when", "")
+    lines = [
+        _("Where: {place}").format(place=place_names(ctx).get(answers.get("place", ""), "—")),
+        _("When: {time}").format(time=time_names(ctx).get(when, when) or "—"),
+        _("Language: {language}").format(language=AUTONYMS.get(answers.get("language", ""), "—")),
+        _("What for: {purpose}").format(purpose=answers.get("purpose") or "—"),
+    ]
+    return "\n".join(lines)
+
+
+@router.screen(REVIEW)
+def review(ctx: Context) -> View:
+    """Show the answers and ask to send them."""
+    _ = ctx._
+    answers = ctx.data.get("interpreter", {})
+    if not {"place", "when", "language"} <= answers.keys():
+        return View(_("Some answers are missing. Please start the request again."),
+                    [Choice(WHERE, _("Start again"))])
+    text = _("Please check your request:") + "\n\n" + summary(ctx, answers) + consent_line(ctx)
+    return View(text, [Choice("send", _("✅ Send"))])
+
+
+@router.choice(REVIEW)
+async def send_interpreter_request(ctx: Context, key: str) -> Outcome | None:
+    if key != "send" or not {"place", "when", "language"} <= form(ctx).keys():
+        return None
+    answers = ctx.data.pop("interpreter")
+    record(ctx, "interpreter", "interpreter", details=answers)
+    ctx.data["interpreter_sent"] = answers
+    return Outcome(goto=DONE, reset=True)
+
+
+@router.screen(DONE)
+def interpreter_sent(ctx: Context) -> View:
+    """Confirm the interpreter request."""
+    _ = ctx._
+    answers = ctx.data.get("interpreter_sent", {})
+    text = _("✅ Your interpreter request has been recorded. The call center will contact you here or by phone to "
+             "arrange it. Questions: {phone}.").format(phone=CALL_CENTER)
+    if answers:
+        text += "\n\n" + summary(ctx, answers)
+    return View(text, actions=[call_center_action(ctx)])

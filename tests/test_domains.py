@@ -1,0 +1,285 @@
+"""The domain content and flows through the engine: cards, F-2-R check, wage check, emergency, requests, search."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.i18n import AUTONYMS, LOCALES, translator
+from bot.storage.models import help_request_table, resident_table
+from handlers.labor import parse_amount
+from tests.helpers import Chat
+
+
+async def onboarded(app, user="u1", *, locale_label="English", hint="en", region="yeongam", consent=True) -> Chat:
+    chat = Chat(app.engine, user, hint=hint)
+    await chat.onboard(locale_label, consent=consent, region=region)
+    return chat
+
+
+async def requests_of(app):
+    return await app.db.read(lambda conn: [dict(r._mapping) for r in conn.execute(select(help_request_table))])
+
+
+@pytest.mark.parametrize(("label", "menu"), [("🛂 Visa", "immigration"), ("💼 Work", "labor"),
+                                             ("🏥 Medical", "medical"), ("🤝 Welfare", "welfare"),
+                                             ("🏠 Daily life", "daily")])
+async def test_each_domain_menu_opens_sourced_cards(app, label, menu):
+    chat = await onboarded(app)
+    reply = await chat.press(label)
+    assert reply.screen == f"menu:{menu}"
+    card_buttons = [b for b in reply.buttons if "|card:" in b.token]
+    assert card_buttons, reply
+    card = await chat.press_token(card_buttons[0].token)
+    assert card.screen.startswith("card:")
+    assert "📚 Source:" in card.text and "(checked" in card.text
+    assert any(b.token.endswith("|ask") for b in card.buttons)  # ask a counselor, topic carried along
+
+
+@pytest.mark.parametrize("locale", ["th", "vi", "km", "ko"])
+async def test_cards_render_in_the_residents_language(app, locale):
+    chat = await onboarded(app, hint=locale, locale_label=AUTONYMS[locale])
+    content = app.content.current
+    card = content.cards["labor_minimum_wage"]
+    reply = await chat.press_token("menu:labor|card:labor_minimum_wage")
+    _ = translator(locale)
+    assert reply.text.startswith(_(card.title))
+    assert _(card.title) != card.title
+    assert _("📚 Source: {sources} (checked {date})").split("{")[0] in reply.text
+
+
+async def test_immigration_cards_say_rules_change_and_offer_a_counselor(app):
+    chat = await onboarded(app)
+    reply = await chat.press_token("menu:immigration|card:visa_e9")
+    assert "Rules change — confirm with 1345 or a counselor" in reply.text
+    reply = await chat.press("💬 Counselor")
+    assert reply.screen == "request.confirm" and "visa and immigration" in reply.text
+    reply = await chat.say("My employer will not sign the workplace change form.")
+    reply = await chat.press("✅ Send")
+    assert reply.screen == "request.sent"
+    [request] = await requests_of(app)
+    assert (request["kind"], request["topic"], request["locale"], request["region"]) == (
+        "counselor", "immigration", "en", "yeongam")
+    assert request["details"] == {"card": "visa_e9", "note": "My employer will not sign the workplace change form."}
+
+
+async def test_counselor_request_without_consent_asks_and_records_consent(app):
+    chat = await onboarded(app, consent=False)
+    reply = await chat.press("💬 Counselor")
+    assert "By sending it you agree" in reply.text
+    await chat.press("✅ Send")
+    [request] = await requests_of(app)
+    row = await app.db.read(lambda conn: conn.execute(select(resident_table)).first())
+    assert row.consent == "yes" and request["topic"] == "general"
+
+
+async def test_immigration_office_for_the_residents_area(app):
+    chat = await onboarded(app, region="yeosu")
+    reply = await chat.press_token("menu:immigration|immigration.office")
+    office = app.content.current.office_for("yeosu")
+    assert office is not None and office.ko in reply.text
+    assert "hikorea" in " ".join(a.value for a in reply.actions).lower()
+
+
+# -- F-2-R ---------------------------------------------------------------------------------------------------
+
+async def f2r(app, visa, region, qualification, korean, *, user="f2r", locale="English", hint="en"):
+    chat = Chat(app.engine, user, hint=hint)
+    await chat.onboard(locale, region="yeongam")
+    await chat.press_token("menu:immigration|f2r.visa")
+    await chat.press_token(f"f2r.visa|{visa}")
+    await chat.press_token(f"f2r.region|{region}")
+    await chat.press_token(f"f2r.qualification|{qualification}")
+    return await chat.press_token(f"f2r.korean|{korean}")
+
+
+async def test_f2r_likely_eligible(app):
+    reply = await f2r(app, "E-7-4", "yeongam", "income", "yes")
+    assert reply.text.startswith("✅ You are likely eligible for F-2-R.")
+    assert "recommendation" in reply.text and "Rules change — confirm with 1345" in reply.text
+
+
+async def test_f2r_not_eligible_because_e9(app):
+    reply = await f2r(app, "E-9", "yeongam", "income", "yes")
+    assert reply.text.startswith("❌ You are probably not eligible for F-2-R, because:")
+    assert "E-9 holders cannot change to F-2-R." in reply.text
+
+
+async def test_f2r_not_eligible_because_the_city_is_not_declining(app):
+    reply = await f2r(app, "E-7-4", "mokpo", "degree", "yes")
+    assert reply.text.startswith("❌")
+    assert "Mokpo (목포시) is not a population-declining area" in reply.text
+
+
+async def test_f2r_not_eligible_because_of_the_korean_level(app):
+    reply = await f2r(app, "D-10", "haenam", "degree", "no")
+    assert reply.text.startswith("❌") and "You need TOPIK level 4 or KIIP level 4." in reply.text
+
+
+async def test_f2r_unsure_answers_give_a_maybe(app):
+    reply = await f2r(app, "other", "wando", "unsure", "unsure")
+    assert reply.text.startswith("❔")
+
+
+async def test_f2r_result_in_thai(app):
+    reply = await f2r(app, "E-9", "mokpo", "neither", "no", user="f2r-th", locale="ภาษาไทย", hint="th")
+    _ = translator("th")
+    assert reply.text.startswith(_("❌ You are probably not eligible for F-2-R, because:"))
+    assert _("⚠️ Rules change — confirm with 1345 or a counselor before you act.") in reply.text
+
+
+# -- wages ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("10320", 10320), ("10,320", 10320), ("10,320원", 10320), ("₩10,320", 10320), ("10.320", 10320),
+    ("2,156,880 won", 2156880), ("215만원", 2150000), ("215만", 2150000), (" 9 500 ", 9500), ("10320.5", 10320.5),
+])
+def test_parse_amount_reads_what_people_type(typed, amount):
+    assert parse_amount(typed) == pytest.approx(amount)
+
+
+@pytest.mark.parametrize("typed", ["abc", "ten thousand", "-10320", "10,32,0", "", "1e9", "12:30", "10320원 20"])
+def test_parse_amount_refuses_what_is_not_an_amount(typed):
+    assert parse_amount(typed) is None
+
+
+async def wage_chat(app, user="wage"):
+    chat = await onboarded(app, user)
+    await chat.press_token("menu:labor|wage.mode")
+    return chat
+
+
+async def test_hourly_pay_at_the_minimum(app):
+    chat = await wage_chat(app)
+    await chat.press("By the hour")
+    reply = await chat.say("10,320원")
+    assert "✅ That is at or above the 2026 minimum wage (₩10,320 an hour)." in reply.text
+
+
+async def test_monthly_pay_below_the_minimum(app):
+    chat = await wage_chat(app)
+    await chat.press("By the month")
+    await chat.say("2,000,000")
+    reply = await chat.press("209 hours")
+    assert "Your pay is about ₩9,569 an hour." in reply.text
+    assert "❌ That is below the 2026 minimum wage (₩10,320 an hour): ₩751 less each hour" in reply.text
+
+
+async def test_wage_bad_input_gets_a_clear_answer_and_stays(app):
+    chat = await wage_chat(app)
+    await chat.press("By the hour")
+    for typed, expected in [("abc", "Please type only the number"), ("-5000", "Please type only the number"),
+                            ("0", "does not look like hourly pay"), ("99999999999", "does not look like hourly pay")]:
+        reply = await chat.say(typed)
+        assert reply.text.startswith(expected.split()[0]) or expected in reply.text, (typed, reply.text)
+        assert reply.screen == "wage.hourly"
+    await chat.press("◀ Back")
+    await chat.press("By the month")
+    await chat.say("215만")
+    reply = await chat.say("800")
+    assert "A month has at most 744 hours." in reply.text
+    reply = await chat.say("209시간")
+    assert "Your pay is about ₩10,287 an hour." in reply.text
+
+
+# -- emergency -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES])
+async def test_emergency_words_open_the_emergency_card_in_every_language(app, locale):
+    keywords = app.content.current.emergency_keywords[locale]
+    chat = Chat(app.engine, f"sos-{locale}", hint=locale)
+    await chat.onboard(AUTONYMS[locale], region="wando")
+    await chat.press_token("menu.main|settings.main")
+    for word in keywords[:3]:
+        reply = await chat.say(word)
+        assert reply.screen == "emergency.main", (locale, word)
+        await chat.press_token("nav|home")
+
+
+async def test_emergency_word_inside_a_sentence_and_119_from_deep_in_a_flow(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu:immigration|f2r.visa")
+    assert (await chat.say("119")).screen == "emergency.main"
+    await chat.press_token("nav|home")
+    assert (await chat.say("please help, my friend fell")).screen == "emergency.main"
+    ko = Chat(app.engine, "sos-ko", hint="ko")
+    await ko.command("start")
+    await ko.press_token("onboard.language|ko")
+    assert (await ko.say("구급차 불러주세요")).screen == "emergency.main"
+
+
+async def test_emergency_is_one_tap_from_the_main_menu(app):
+    chat = await onboarded(app)
+    reply = await chat.press("🚨 Emergency")
+    assert reply.screen == "emergency.main"
+    assert {a.value for a in reply.actions} >= {"119", "112", "1588-5949"}
+
+
+async def test_korean_phrases_show_korean_romanization_and_my_language(app):
+    chat = await onboarded(app, hint="vi", locale_label="Tiếng Việt")
+    await chat.press_token("menu.main|emergency.main")
+    reply = await chat.press_token("emergency.main|emergency.phrases")
+    phrases = app.content.current.phrases
+    assert len(phrases) >= 5
+    for phrase in phrases:
+        assert phrase.romanization in reply.text
+        assert translator("vi")(phrase.text) in reply.text
+    assert "베트남어" in reply.text  # "I speak …" filled in with Vietnamese, in Korean
+
+
+async def test_shared_location_gives_the_nearest_emergency_hospitals(app):
+    chat = await onboarded(app)
+    reply = await chat.location(34.7610, 127.6600)  # Yeosu city centre
+    assert reply.screen == "emergency.main"
+    yeosu = app.content.current.hospitals_in("yeosu", "emergency_center")
+    assert yeosu and all(hospital.ko in reply.text for hospital in yeosu[:3])
+    assert reply.text.index(yeosu[0].ko) < reply.text.index("🚨 Emergency")
+
+
+async def test_location_outside_jeonnam_is_told_so(app):
+    chat = await onboarded(app)
+    reply = await chat.location(37.5665, 126.9780)  # Seoul
+    assert reply.text.startswith("Your location seems to be outside Jeollanam-do.")
+
+
+async def test_urgent_request_is_recorded_first_in_line(app):
+    chat = await onboarded(app)
+    await chat.press("🚨 Emergency")
+    await chat.press("🆘 Urgent help")
+    reply = await chat.press("🆘 Send request")
+    assert reply.screen == "emergency.urgent_sent"
+    [request] = await requests_of(app)
+    assert (request["kind"], request["priority"], request["topic"]) == ("urgent", 10, "emergency")
+
+
+async def test_hospitals_for_my_area_and_another_area(app):
+    chat = await onboarded(app, region="mokpo")
+    reply = await chat.press_token("menu.main|emergency.main")
+    reply = await chat.press("🏥 Hospitals")
+    for hospital in app.content.current.hospitals_in("mokpo", "emergency_center"):
+        assert hospital.ko in reply.text
+    reply = await chat.press("📍 Other area")
+    reply = await chat.press_token("area:emergency.nearest|yeosu")
+    assert "Yeosu" in reply.text
+    assert (await app.db.read(lambda conn: conn.execute(select(resident_table.c.region)).scalar_one())) == "mokpo"
+
+
+# -- interpreter supporters ----------------------------------------------------------------------------------
+
+async def test_interpreter_request_form_records_and_confirms(app):
+    chat = await onboarded(app, hint="th", locale_label="ภาษาไทย")
+    await chat.press_token("menu.main|menu:daily")
+    await chat.press_token("menu:daily|menu:community")
+    reply = await chat.press_token("menu:community|interp.where")
+    assert reply.screen == "interp.where"
+    await chat.press_token("interp.where|hospital")
+    await chat.say("Monday 10:00")
+    await chat.press_token("interp.language|th")
+    await chat.say("health check-up")
+    reply = await chat.press_token("interp.review|send")
+    _ = translator("th")
+    assert reply.text.startswith(_("✅ Your interpreter request has been recorded.")[:10])
+    [request] = await requests_of(app)
+    assert request["kind"] == "interpreter"
+    assert request["details"] == {"place": "hospital", "when": "Monday 10:00", "language": "th",
+                                  "purpose": "health check-up"}
