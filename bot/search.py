@@ -8,7 +8,6 @@ measures it against plain word tokens.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -16,12 +15,19 @@ from dataclasses import dataclass
 
 from bot.content import Content
 
-_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
-
 
 def normalise(text: str) -> str:
+    """Case-folded text with punctuation, symbols and separators turned into single spaces.
+
+    Combining marks stay: Thai, Khmer, Devanagari and Sinhala write vowels and tones with them (Python's \\w does
+    not match them, so a \\W-based cleanup would cut every word apart)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
+    return " ".join(kept.split())
+
+
+def words(text: str) -> list[str]:
+    return normalise(text).split()
 
 
 def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
@@ -34,7 +40,7 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
 
 
 def word_tokens(text: str) -> Counter:
-    return Counter(normalise(text).split())
+    return Counter(words(text))
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Hit:
 
 
 class SearchIndex:
-    """One index per content version and locale."""
+    """TF-IDF vectors of the documents, kept as an inverted index: a query costs only its own features."""
 
     def __init__(self, documents: dict[str, list[tuple[str, float]]], features: Callable[[str], Counter]) -> None:
         self.features = features
@@ -58,24 +64,23 @@ class SearchIndex:
         frequency = Counter(feature for vector in vectors.values() for feature in vector)
         total = len(vectors)
         self.idf = {feature: math.log((1 + total) / (1 + count)) + 1 for feature, count in frequency.items()}
-        self.vectors = {doc_id: self._weigh(vector) for doc_id, vector in vectors.items()}
+        self.postings: dict[str, list[tuple[str, float]]] = {}
+        for doc_id, vector in vectors.items():
+            for feature, weight in self._weigh(vector).items():
+                self.postings.setdefault(feature, []).append((doc_id, weight))
 
     def _weigh(self, vector: Counter) -> dict[str, float]:
         weighted = {f: (1 + math.log(c)) * self.idf.get(f, 0.0) for f, c in vector.items() if c > 0}
         norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
-        return {f: w / norm for f, w in weighted.items()}
+        return {f: w / norm for f, w in weighted.items() if w > 0}
 
     def search(self, query: str, limit: int = 3) -> list[Hit]:
-        vector = self._weigh(self.features(query))
-        if not vector:
-            return []
-        scores = []
-        for doc_id, doc in self.vectors.items():
-            score = sum(weight * doc.get(feature, 0.0) for feature, weight in vector.items())
-            if score > 0:
-                scores.append(Hit(doc_id, score))
-        scores.sort(key=lambda hit: (-hit.score, hit.card_id))
-        return scores[:limit]
+        scores: dict[str, float] = {}
+        for feature, weight in self._weigh(self.features(query[:500])).items():
+            for doc_id, doc_weight in self.postings.get(feature, ()):
+                scores[doc_id] = scores.get(doc_id, 0.0) + weight * doc_weight
+        ranked = sorted((Hit(doc_id, score) for doc_id, score in scores.items()), key=lambda h: (-h.score, h.card_id))
+        return ranked[:limit]
 
 
 def card_documents(content: Content, translate: Callable[[str], str]) -> dict[str, list[tuple[str, float]]]:

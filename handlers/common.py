@@ -19,10 +19,10 @@ def call_center_action(ctx: Context) -> Action:
 
 
 def region_label(ctx: Context, region: Region) -> str:
-    """The region in the resident's script, with its Korean name."""
+    """The region in the resident's script with its Korean name (without 시/군, so a button stays ≤ 14 characters)."""
     if ctx.locale == "ko":
         return region.ko
-    return f"{ctx._(region.name)} ({region.ko})"
+    return f"{ctx._(region.name)} {region.ko.removesuffix('시').removesuffix('군')}"
 
 
 def region_display(ctx: Context) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
 from bot.i18n import KOREAN_NAMES
+from bot.search import normalise
 from handlers.common import CALL_CENTER, FIRE_AMBULANCE, POLICE, call_center_action
 from handlers.content import menu_key
 from handlers.requests import consent_line, record
@@ -24,22 +24,20 @@ router.flow("urgent_counselor", URGENT)
 _NO_SPACES = re.compile(r"[\u0E00-\u0E7F\u1780-\u17FF\u4E00-\u9FFF\uAC00-\uD7A3]")
 
 
-def _normal(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
 def is_emergency(ctx: Context, text: str) -> bool:
-    """Whether typed text asks for emergency help, in the resident's language, English or Korean."""
-    words = ctx.content.emergency_keywords
-    candidates = {*words.get(ctx.locale, ()), *words.get("en", ()), *words.get("ko", ())}
-    typed = _normal(text)
-    tokens = set(re.findall(r"\w+", typed))
-    for keyword in candidates:
-        keyword = _normal(keyword)
+    """Whether typed text asks for emergency help, in the resident's language, English or Korean.
+
+    A keyword of several words, or in a script written without spaces, may appear anywhere in the text; any other
+    keyword must be a whole word ("fire" matches "fire!", not "fired")."""
+    lists = ctx.content.emergency_keywords
+    candidates = {*lists.get(ctx.locale, ()), *lists.get("en", ()), *lists.get("ko", ())}
+    typed = normalise(text)
+    tokens = set(typed.split())
+    for keyword in map(normalise, candidates):
         if not keyword:
             continue
-        if " " in keyword or _NO_SPACES.search(keyword) or not keyword.isascii() and not keyword.isalpha():
-            if keyword in typed:
+        if " " in keyword or _NO_SPACES.search(keyword):
+            if f" {keyword}" in f" {typed}" or _NO_SPACES.search(keyword) and keyword in typed:
                 return True
         elif keyword in tokens:
             return True
@@ -68,7 +66,7 @@ def emergency(ctx: Context) -> View:
     ).format(fire=FIRE_AMBULANCE, police=POLICE, phone=CALL_CENTER)
     choices = [
         # TRANSLATORS: button labels, at most 14 characters each
-        Choice(PHRASES, _("🗣 Korean phrases")),
+        Choice(PHRASES, _("🗣 Phrases")),
         Choice("emergency.nearest", _("🏥 Hospitals")),
         Choice(URGENT, _("🆘 Urgent help")),
     ]

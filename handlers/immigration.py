@@ -50,7 +50,7 @@ def ask_region(ctx: Context) -> View:
     choices = []
     own = ctx.content.region(ctx.profile.region)
     if own is not None:
-        choices.append(Choice(own.id, "📍 " + region_label(ctx, own)))
+        choices.append(Choice(own.id, region_label(ctx, own)))
     choices += [Choice(r.id, region_label(ctx, r)) for r in ctx.content.regions if own is None or r.id != own.id]
     return View(text, choices, columns=2)
 

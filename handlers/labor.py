@@ -28,7 +28,11 @@ _NOISE = re.compile(r"(?i)(원|won|krw|₩|per hour|an hour|/h|시간)")
 
 def parse_amount(text: str) -> Decimal | None:
     """Read an amount of won as people type it: 10320, 10,320원, ₩10.320, 215만원, 2,156,880 won."""
-    cleaned = _NOISE.sub("", text.strip()).replace(" ", "").replace("\u00a0", "")
+    cleaned = _NOISE.sub("", text).replace("\u00a0", " ").strip()
+    if re.fullmatch(r"\d{1,3}( \d{3})+", cleaned):  # spaces as thousands separators: 9 500
+        cleaned = cleaned.replace(" ", "")
+    elif re.search(r"\s", cleaned):
+        return None
     if not cleaned:
         return None
     multiplier = 1

@@ -40,7 +40,7 @@ def language_from_text(text: str) -> str | None:
     return _LANGUAGE_BY_WORD.get(_fold(text))
 
 
-@router.screen(LANGUAGE)
+@router.screen(LANGUAGE, search=False)
 def ask_language(ctx: Context) -> View:
     """Greet the resident and ask which language to use."""
     _ = ctx._
@@ -72,7 +72,7 @@ async def language_typed(ctx: Context, text: str) -> Outcome | None:
     return await _language_chosen(ctx, locale) if locale else None
 
 
-@router.screen(CONSENT)
+@router.screen(CONSENT, search=False)
 def ask_consent(ctx: Context) -> View:
     """Explain what is stored, why, for how long and how to delete it; ask for consent."""
     _ = ctx._
@@ -117,7 +117,7 @@ async def save_consent(ctx: Context, key: str) -> Outcome | None:
     return None
 
 
-@router.screen(REGION)
+@router.screen(REGION, search=False)
 def ask_region(ctx: Context) -> View:
     """Ask which city or county the resident lives in."""
     _ = ctx._

@@ -103,7 +103,7 @@ TIMES = ("today", "tomorrow", "week", "later")
 def place_names(ctx: Context) -> dict[str, str]:
     _ = ctx._
     # TRANSLATORS: button labels, at most 14 characters each
-    return {"hospital": _("🏥 Hospital"), "office": _("🏢 Public office"), "police": _("🚓 Police"),
+    return {"hospital": _("🏥 Hospital"), "office": _("🏢 Office"), "police": _("🚓 Police"),
             "school": _("🏫 School"), "other": _("Other place")}
 
 

@@ -50,7 +50,8 @@ async def test_cards_render_in_the_residents_language(app, locale):
 
 async def test_immigration_cards_say_rules_change_and_offer_a_counselor(app):
     chat = await onboarded(app)
-    reply = await chat.press_token("menu:immigration|card:visa_e9")
+    await chat.press_token("menu:immigration|menu:immigration_visas")
+    reply = await chat.press_token("menu:immigration_visas|card:visa_e9")
     assert "Rules change — confirm with 1345 or a counselor" in reply.text
     reply = await chat.press("💬 Counselor")
     assert reply.screen == "request.confirm" and "visa and immigration" in reply.text

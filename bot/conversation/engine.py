@@ -235,7 +235,7 @@ class ConversationEngine:
             outcome = await screen.on_text(ctx, text)
             if outcome is not None:
                 return _Turn(outcome, current)
-        for handler in self.registry.fallback_text:
+        for handler in self.registry.fallback_text if screen.search else ():
             outcome = await handler(ctx, text)
             if outcome is not None:
                 return _Turn(outcome, current)

@@ -105,6 +105,7 @@ class Screen:
     view: ViewFn
     replayable: bool = True  # a button on an older copy of this screen may still act
     free_text: bool = False  # typed text is the resident's answer here: global text hooks leave it alone
+    search: bool = True  # typed text this screen does not understand goes to the fallback (the search)
     on_choice: ChoiceFn | None = None
     on_text: TextFn | None = None
 
@@ -125,13 +126,14 @@ class Router:
         self.location_handlers: list[LocationFn] = []
         self.flows: dict[str, str] = {}
 
-    def screen(self, name: str, *, replayable: bool = True, free_text: bool = False) -> Callable[[ViewFn], ViewFn]:
+    def screen(self, name: str, *, replayable: bool = True, free_text: bool = False,
+               search: bool = True) -> Callable[[ViewFn], ViewFn]:
         """Register the view of a screen; a name ending in ":*" registers a family ("card:*" serves "card:x")."""
 
         def register(fn: ViewFn) -> ViewFn:
             if name in self.screens:
                 raise ValueError(f"screen {name} registered twice")
-            self.screens[name] = Screen(name, fn, replayable=replayable, free_text=free_text)
+            self.screens[name] = Screen(name, fn, replayable=replayable, free_text=free_text, search=search)
             return fn
 
         return register

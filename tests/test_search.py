@@ -1,0 +1,45 @@
+"""Free-text search: the expected card among the top three, in Korean, Thai, Vietnamese and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.i18n import translator
+from bot.search import char_ngrams, index_for
+from tests.helpers import Chat
+
+CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("locale", "query", "expected"),
+                         [(locale, query, expected) for locale, pairs in CASES.items() for query, expected in pairs])
+def test_typed_question_finds_the_expected_card(app, locale, query, expected):
+    index = index_for(app.content.current, locale, translator(locale))
+    assert expected in [hit.card_id for hit in index.search(query)], query
+
+
+def test_thai_needs_no_spaces():
+    grams = char_ngrams("ค่าจ้างขั้นต่ำ")
+    assert "จ้" in grams and "ขั้" in grams  # pieces from inside the unspaced words
+
+
+async def test_typed_question_shows_matching_cards_and_never_stores_the_question(app):
+    chat = Chat(app.engine)
+    await chat.onboard()
+    reply = await chat.say("최저임금이 얼마예요?")
+    assert reply.screen == "search.results"
+    assert any(b.token == "search.results|card:labor_minimum_wage" for b in reply.buttons)
+    state = await app.db.read(lambda conn: conn.exec_driver_sql("select data from conversation").scalar_one())
+    assert "최저임금" not in state
+
+
+async def test_nonsense_gets_an_offer_to_ask_a_counselor(app):
+    chat = Chat(app.engine)
+    await chat.onboard()
+    reply = await chat.say("qqqq zzzz xxxx")
+    assert reply.text.startswith("🔎 I could not find an answer to that.")
+    reply = await chat.press("💬 Counselor")
+    assert reply.screen == "request.confirm"
