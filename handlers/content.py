@@ -7,6 +7,7 @@ from babel.dates import format_date
 from bot.content import Card, Menu
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
 from handlers.common import CALL_CENTER
+from handlers.requests import ask_counselor
 
 router = Router("content")
 
@@ -77,5 +78,4 @@ async def card_choice(ctx: Context, key: str) -> Outcome | None:
     if card is None or key != ASK_COUNSELOR:
         return None
     topic = next((action.counselor for action in card.actions if action.counselor), "general")
-    ctx.data["request"] = {"kind": "counselor", "topic": topic, "card": card.id}
-    return Outcome(goto="request.confirm")
+    return ask_counselor(ctx, topic, card=card.id)

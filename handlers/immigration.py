@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.conversation import Choice, Context, Outcome, Router, View
 from handlers.common import region_label
+from handlers.requests import ask_counselor
 
 router = Router("immigration")
 
@@ -171,9 +172,8 @@ def show_result(ctx: Context) -> View:
 @router.choice(RESULT)
 async def result_choice(ctx: Context, key: str) -> Outcome | None:
     if key == "ask":
-        ctx.data["request"] = {"kind": "counselor", "topic": "immigration", "card": "f2r_check",
-                               "note": " / ".join(f"{k}={v}" for k, v in sorted(ctx.data.get("f2r", {}).items()))}
-        return Outcome(goto="request.confirm")
+        answers_given = " / ".join(f"{k}={v}" for k, v in sorted(ctx.data.get("f2r", {}).items()))
+        return ask_counselor(ctx, "immigration", card="f2r_check", note=answers_given)
     if key == VISA:
         ctx.data.pop("f2r", None)
         return Outcome(goto=VISA)

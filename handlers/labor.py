@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 
 from bot.conversation import Choice, Context, Outcome, Router, View
+from handlers.requests import ask_counselor
 
 router = Router("labor")
 
@@ -113,9 +114,10 @@ async def monthly_typed(ctx: Context, text: str) -> Outcome:
 def ask_hours(ctx: Context) -> View:
     """Ask for the paid hours per month."""
     _ = ctx._
+    question = _("How many hours are you paid for each month? If you work 40 hours a week, it is 209 (this "
+                 "includes the paid weekly rest day). Type the number, or tap 209.")
     # TRANSLATORS: button label, at most 14 characters
-    return View(_("How many hours are you paid for each month? If you work 40 hours a week, it is 209 (this "
-                  "includes the paid weekly rest day). Type the number, or tap 209."), [Choice("209", _("209 hours"))])
+    return View(question, [Choice("209", _("209 hours"))])
 
 
 def _hours_given(ctx: Context, hours: Decimal) -> Outcome:
@@ -174,8 +176,7 @@ def show_result(ctx: Context) -> View:
 @router.choice(RESULT)
 async def result_choice(ctx: Context, key: str) -> Outcome | None:
     if key == "ask":
-        ctx.data["request"] = {"kind": "counselor", "topic": "labor", "card": "wage_check"}
-        return Outcome(goto="request.confirm")
+        return ask_counselor(ctx, "labor", card="wage_check")
     if key == MODE:
         ctx.data.pop("wage", None)
         return Outcome(goto=MODE)

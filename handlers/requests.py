@@ -31,6 +31,12 @@ def consent_line(ctx: Context) -> str:
         "so that a counselor can read them. By sending it you agree to that. Delete it any time with /delete.")
 
 
+def ask_counselor(ctx: Context, topic: str, **details: str) -> Outcome:
+    """Open the counselor request with its topic (and the card or check it came from) filled in."""
+    ctx.data["request"] = {"kind": "counselor", "topic": topic, **details}
+    return Outcome(goto=CONFIRM)
+
+
 def record(ctx: Context, kind: str, topic: str, *, priority: int = 0, details: dict | None = None) -> None:
     """Queue a help request to be saved with this turn (and the consent that sending it gives)."""
     if not ctx.profile.consented:
@@ -86,8 +92,7 @@ def request_sent(ctx: Context) -> View:
 @router.command("counselor")
 async def counselor_command(ctx: Context, _args: str) -> Outcome:
     """Ask for a counselor."""
-    ctx.data["request"] = {"kind": "counselor", "topic": "general"}
-    return Outcome(goto=CONFIRM)
+    return ask_counselor(ctx, "general")
 
 
 # -- interpreter supporters -------------------------------------------------------------------------------------
@@ -178,9 +183,9 @@ async def save_language(ctx: Context, key: str) -> Outcome | None:
 def ask_purpose(ctx: Context) -> View:
     """Ask what the visit is for."""
     _ = ctx._
+    question = _("4/4 What is it for? Type a few words (for example: a check-up, a visa interview), or skip.")
     # TRANSLATORS: button label, at most 14 characters
-    return View(_("4/4 What is it for? Type a few words (for example: a check-up, a visa interview), or skip."),
-                [Choice("skip", _("Skip"))])
+    return View(question, [Choice("skip", _("Skip"))])
 
 
 @router.text(PURPOSE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation import Choice, Context, Outcome, Router, View
 from bot.search import index_for
 from handlers.common import CALL_CENTER, call_center_action
+from handlers.requests import ask_counselor
 
 router = Router("search")
 
@@ -39,8 +40,5 @@ def results(ctx: Context) -> View:
 
 
 @router.choice(RESULTS)
-async def ask_counselor(ctx: Context, key: str) -> Outcome | None:
-    if key != "ask":
-        return None
-    ctx.data["request"] = {"kind": "counselor", "topic": "general"}
-    return Outcome(goto="request.confirm")
+async def results_choice(ctx: Context, key: str) -> Outcome | None:
+    return ask_counselor(ctx, "general") if key == "ask" else None

@@ -109,7 +109,7 @@ async def test_f2r_not_eligible_because_e9(app):
 async def test_f2r_not_eligible_because_the_city_is_not_declining(app):
     reply = await f2r(app, "E-7-4", "mokpo", "degree", "yes")
     assert reply.text.startswith("❌")
-    assert "Mokpo (목포시) is not a population-declining area" in reply.text
+    assert "Mokpo 목포 is not a population-declining area" in reply.text
 
 
 async def test_f2r_not_eligible_because_of_the_korean_level(app):
@@ -284,3 +284,15 @@ async def test_interpreter_request_form_records_and_confirms(app):
     assert request["kind"] == "interpreter"
     assert request["details"] == {"place": "hospital", "when": "Monday 10:00", "language": "th",
                                   "purpose": "health check-up"}
+
+
+async def test_withdrawing_consent_forgets_requests_too(app):
+    chat = await onboarded(app)
+    await chat.press("💬 Counselor")
+    await chat.press("✅ Send")
+    assert len(await requests_of(app)) == 1
+    await chat.press_token("nav|home")
+    await chat.press("⚙️ Settings")
+    await chat.press("🔒 Privacy")
+    await chat.press("❌ Don't store")
+    assert await requests_of(app) == []

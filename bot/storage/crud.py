@@ -158,7 +158,9 @@ def count_messages(*, conn: Connection, resident_id: int) -> int:
 
 
 def delete_history(*, conn: Connection, resident_id: int) -> int:
-    return (conn.execute(delete(msg).where(msg.c.resident_id == resident_id))).rowcount
+    """Forget what the resident wrote and asked for (consent withdrawn): messages and help requests."""
+    conn.execute(delete(help_requests).where(help_requests.c.resident_id == resident_id))
+    return conn.execute(delete(msg).where(msg.c.resident_id == resident_id)).rowcount
 
 
 def create_help_request(
