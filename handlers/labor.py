@@ -81,13 +81,22 @@ def ask_hourly(ctx: Context) -> View:
     return View(ctx._("How much do you get for one hour, in won? Type the number (for example 10320)."))
 
 
-@router.text(HOURLY)
-async def hourly_typed(ctx: Context, text: str) -> Outcome:
+def _typed_amount(ctx: Context, text: str, *, maximum: int, implausible: str) -> Decimal | Outcome:
+    """The amount typed, or the note that tells the resident what is wrong with it."""
     amount = parse_amount(text)
     if amount is None:
         return _bad_number(ctx)
-    if amount <= 0 or amount > MAX_HOURLY:
-        return Outcome(note=ctx._("That amount does not look like hourly pay. Please check the number."))
+    if amount <= 0 or amount > maximum:
+        return Outcome(note=implausible)
+    return amount
+
+
+@router.text(HOURLY)
+async def hourly_typed(ctx: Context, text: str) -> Outcome:
+    amount = _typed_amount(ctx, text, maximum=MAX_HOURLY, implausible=ctx._(
+        "That amount does not look like hourly pay. Please check the number."))
+    if isinstance(amount, Outcome):
+        return amount
     ctx.data["wage"] = {"hourly": str(amount)}
     return Outcome(goto=RESULT)
 
@@ -101,11 +110,10 @@ def ask_monthly(ctx: Context) -> View:
 
 @router.text(MONTHLY)
 async def monthly_typed(ctx: Context, text: str) -> Outcome:
-    amount = parse_amount(text)
-    if amount is None:
-        return _bad_number(ctx)
-    if amount <= 0 or amount > MAX_MONTHLY:
-        return Outcome(note=ctx._("That amount does not look like monthly pay. Please check the number."))
+    amount = _typed_amount(ctx, text, maximum=MAX_MONTHLY, implausible=ctx._(
+        "That amount does not look like monthly pay. Please check the number."))
+    if isinstance(amount, Outcome):
+        return amount
     ctx.data["wage"] = {"monthly": str(amount)}
     return Outcome(goto=HOURS)
 

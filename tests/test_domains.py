@@ -279,7 +279,10 @@ async def test_interpreter_request_form_records_and_confirms(app):
     await chat.say("health check-up")
     reply = await chat.press_token("interp.review|send")
     _ = translator("th")
-    assert reply.text.startswith(_("✅ Your interpreter request has been recorded.")[:10])
+    confirmation = _("✅ Your interpreter request has been recorded. The call center will contact you here or by "
+                     "phone to arrange it. Questions: {phone}.").format(phone="1588-5949")
+    assert confirmation.startswith("✅ ") and not confirmation.startswith("✅ Your")
+    assert reply.text.startswith(confirmation)
     [request] = await requests_of(app)
     assert request["kind"] == "interpreter"
     assert request["details"] == {"place": "hospital", "when": "Monday 10:00", "language": "th",

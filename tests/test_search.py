@@ -1,4 +1,4 @@
-"""Free-text search: the expected card among the top three, in Korean, Thai, Vietnamese and English."""
+"""Free-text search: the expected card among the top three, in Korean, Thai, Khmer, Vietnamese and English."""
 
 from __future__ import annotations
 
