@@ -49,8 +49,10 @@ def test_parse_numbers_commands_and_text():
 def test_render_numbers_buttons_and_lists_phone_numbers():
     from bot.conversation import Action, Button, Reply
 
-    text, tokens = render(Reply("Hi", [[Button("A", "s|a"), Button("B", "s|b")]], [Action("call", "📞 Call", "119")]))
-    assert "[1] A   [2] B" in text and "📞 Call: 119" in text and tokens == ["s|a", "s|b"]
+    actions = [Action("call", "📞 Call", "1588-5949"), Action("call", "🚑 Call 119", "119")]
+    text, tokens = render(Reply("Hi", [[Button("A", "s|a"), Button("B", "s|b")]], actions))
+    assert "[1] A   [2] B" in text and tokens == ["s|a", "s|b"]
+    assert "📞 Call: 1588-5949" in text and "🚑 Call 119\n" in text + "\n" and "119: 119" not in text
 
 
 def test_make_run_without_token_starts_the_terminal_chat_and_explains_telegram(tmp_path):

@@ -82,7 +82,7 @@ def to_incoming(update: Update) -> Incoming | None:
 
 def reply_text(reply: Reply) -> str:
     lines = [reply.text]
-    calls = [f"{action.label}: {action.value}" for action in reply.actions if action.kind == "call"]
+    calls = [action.line for action in reply.actions if action.kind == "call"]
     if calls:
         lines.append("\n" + "\n".join(calls))
     return "\n".join(lines)

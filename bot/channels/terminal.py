@@ -23,7 +23,7 @@ def render(reply: Reply) -> tuple[str, list[str]]:
             cells.append(f"[{len(tokens)}] {button.label}")
         lines.append("   ".join(cells))
     for action in reply.actions:
-        lines.append(f"{action.label}: {action.value}")
+        lines.append(action.line)
     return "\n".join(lines).rstrip() + "\n", tokens
 
 

@@ -59,6 +59,11 @@ class Action:
     label: str
     value: str
 
+    @property
+    def line(self) -> str:
+        """The action as one line of text: "📞 Call center: 1588-5949", or just the label if it has the number."""
+        return self.label if self.value in self.label else f"{self.label}: {self.value}"
+
 
 @dataclass(slots=True)
 class Reply:
