@@ -46,7 +46,10 @@ def is_emergency(ctx: Context, text: str) -> bool:
 
 @router.text_first
 async def emergency_words(ctx: Context, text: str) -> Outcome | None:
-    """Open the emergency card when the resident types an emergency word, whatever the screen."""
+    """Open the emergency card when the resident types an emergency word, whatever the screen (except the
+    emergency screens themselves, where the resident is already getting help)."""
+    if ctx.screen.startswith("emergency.") or ctx.screen == "menu:emergency":
+        return None
     if len(text) <= 200 and is_emergency(ctx, text):
         return Outcome(goto=MAIN)
     return None

@@ -299,3 +299,27 @@ async def test_withdrawing_consent_forgets_requests_too(app):
     await chat.press("🔒 Privacy")
     await chat.press("❌ Don't store")
     assert await requests_of(app) == []
+
+
+async def test_emergency_words_work_on_input_screens_and_the_typed_text_is_kept(app):
+    chat = await onboarded(app)
+    await chat.press("💬 Counselor")
+    reply = await chat.say("help, my boss hit me and I am bleeding")
+    assert reply.screen == "emergency.main"
+    reply = await chat.press_token("nav|back")
+    assert reply.screen == "request.confirm" and "my boss hit me" in reply.text  # the question was kept
+    await chat.press_token("nav|home")
+    await chat.press_token("menu.main|menu:labor")
+    await chat.press_token("menu:labor|wage.mode")
+    await chat.press_token("wage.mode|wage.hourly")
+    assert (await chat.say("119")).screen == "emergency.main"
+
+
+async def test_an_urgent_note_with_emergency_words_is_still_recorded(app):
+    chat = await onboarded(app)
+    await chat.press("🚨 Emergency")
+    await chat.press("🆘 Urgent help")
+    reply = await chat.say("help, fire in the dormitory")
+    assert reply.screen == "emergency.urgent_sent"
+    [request] = await requests_of(app)
+    assert request["details"] == {"note": "help, fire in the dormitory"}

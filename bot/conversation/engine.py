@@ -226,13 +226,17 @@ class ConversationEngine:
                 "Your message is very long. Please write a shorter question, or call the call center at "
                 "{phone}.").format(phone="1588-5949")), current)
         screen, param = self.registry.resolve(current)
-        for handler in () if screen.free_text else self.registry.before_text:
-            outcome = await handler(ctx, text)
+        ctx.screen = current
+        if not screen.free_text:
+            outcome = await self._before_text(ctx, text)
             if outcome is not None:
                 return _Turn(outcome, current)
         ctx.param = param
         if screen.on_text is not None:
             outcome = await screen.on_text(ctx, text)
+            if screen.free_text:  # the screen has kept the text; an emergency word still opens the emergency card
+                urgent = await self._before_text(ctx, text)
+                outcome = urgent if urgent is not None else outcome
             if outcome is not None:
                 return _Turn(outcome, current)
         for handler in self.registry.fallback_text if screen.search else ():
@@ -243,6 +247,13 @@ class ConversationEngine:
             "I can't answer typed questions on this screen yet. Please choose one of the buttons below, or call "
             "the call center at {phone} to talk to a counselor in your language.").format(phone="1588-5949")),
             current)
+
+    async def _before_text(self, ctx: Context, text: str) -> Outcome | None:
+        for handler in self.registry.before_text:
+            outcome = await handler(ctx, text)
+            if outcome is not None:
+                return outcome
+        return None
 
     def _navigate(self, current: str | None, stack: list[str], turn: _Turn) -> tuple[str, list[str]]:
         outcome = turn.outcome

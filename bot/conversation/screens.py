@@ -74,6 +74,7 @@ class Context:
     services: Services = field(default_factory=Services)
     is_new: bool = False
     flows: dict[str, str] = field(default_factory=dict)  # flow id → entry screen, for content menus
+    screen: str = ""  # the screen the resident is on when the message arrives
     param: str = ""  # for a family screen such as "card:visa_e9": the part after the colon
     requests: list[dict[str, Any]] = field(default_factory=list)  # help requests to record with this turn
     forget_history: bool = False  # set when consent is withdrawn
@@ -104,7 +105,7 @@ class Screen:
     name: str
     view: ViewFn
     replayable: bool = True  # a button on an older copy of this screen may still act
-    free_text: bool = False  # typed text is the resident's answer here: global text hooks leave it alone
+    free_text: bool = False  # typed text is the resident's answer here: the screen keeps it before global hooks look
     search: bool = True  # typed text this screen does not understand goes to the fallback (the search)
     on_choice: ChoiceFn | None = None
     on_text: TextFn | None = None
