@@ -24,17 +24,30 @@ router.flow("urgent_counselor", URGENT)
 _NO_SPACES = re.compile(r"[\u0E00-\u0E7F\u1780-\u17FF\u4E00-\u9FFF\uAC00-\uD7A3]")
 
 
+#: Screens where the resident types an amount or a number of hours: 112 there is an answer, not a call for help.
+NUMBER_SCREENS = frozenset({"wage.hourly", "wage.monthly", "wage.hours"})
+SHORT_MESSAGE = 4  # words
+
+
 def is_emergency(ctx: Context, text: str) -> bool:
     """Whether typed text asks for emergency help, in the resident's language, English or Korean.
 
-    A keyword of several words, or in a script written without spaces, may appear anywhere in the text; any other
-    keyword must be a whole word ("fire" matches "fire!", not "fired")."""
+    A keyword of several words, or in a script written without spaces, may appear anywhere in the text; another
+    keyword must be a whole word ("fire" matches "fire!", not "fired"); a number must stand alone (not inside
+    2,112,000); and words that are common in ordinary questions count only in a short message."""
     lists = ctx.content.emergency_keywords
     candidates = {*lists.get(ctx.locale, ()), *lists.get("en", ()), *lists.get("ko", ())}
+    short_only = {normalise(word) for word in ctx.content.emergency_short_only}
     typed = normalise(text)
-    tokens = set(typed.split())
+    tokens = typed.split()
     for keyword in map(normalise, candidates):
         if not keyword:
+            continue
+        if keyword.isdigit():
+            if ctx.screen not in NUMBER_SCREENS and re.search(rf"(?<![\d.,]){keyword}(?![\d.,]*\d)", text):
+                return True
+            continue
+        if keyword in short_only and len(tokens) > SHORT_MESSAGE:
             continue
         if " " in keyword or _NO_SPACES.search(keyword):
             if f" {keyword}" in f" {typed}" or _NO_SPACES.search(keyword) and keyword in typed:
@@ -109,7 +122,7 @@ def phrases(ctx: Context) -> View:
     return View(text, actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])
 
 
-@router.screen(URGENT, free_text=True)
+@router.screen(URGENT, free_text=True, replayable=False)
 def urgent(ctx: Context) -> View:
     """Offer an urgent call back from the call center."""
     _ = ctx._

@@ -19,6 +19,8 @@ router.flow("wage_check", MODE)
 #: (Minimum Wage Commission notice; ../shared/reference/jeonnam-facts.md ✅)
 MINIMUM_HOURLY = 10_320
 STANDARD_MONTHLY_HOURS = 209
+MIN_HOURLY = 100  # below this the number is surely a typing mistake (or not won)
+MIN_MONTHLY = 10_000
 MAX_HOURLY = 1_000_000
 MAX_MONTHLY = 100_000_000
 MAX_MONTHLY_HOURS = 744  # 31 days x 24 hours
@@ -81,19 +83,19 @@ def ask_hourly(ctx: Context) -> View:
     return View(ctx._("How much do you get for one hour, in won? Type the number (for example 10320)."))
 
 
-def _typed_amount(ctx: Context, text: str, *, maximum: int, implausible: str) -> Decimal | Outcome:
+def _typed_amount(ctx: Context, text: str, *, minimum: int, maximum: int, implausible: str) -> Decimal | Outcome:
     """The amount typed, or the note that tells the resident what is wrong with it."""
     amount = parse_amount(text)
     if amount is None:
         return _bad_number(ctx)
-    if amount <= 0 or amount > maximum:
+    if amount < minimum or amount > maximum:
         return Outcome(note=implausible)
     return amount
 
 
 @router.text(HOURLY)
 async def hourly_typed(ctx: Context, text: str) -> Outcome:
-    amount = _typed_amount(ctx, text, maximum=MAX_HOURLY, implausible=ctx._(
+    amount = _typed_amount(ctx, text, minimum=MIN_HOURLY, maximum=MAX_HOURLY, implausible=ctx._(
         "That amount does not look like hourly pay. Please check the number."))
     if isinstance(amount, Outcome):
         return amount
@@ -110,7 +112,7 @@ def ask_monthly(ctx: Context) -> View:
 
 @router.text(MONTHLY)
 async def monthly_typed(ctx: Context, text: str) -> Outcome:
-    amount = _typed_amount(ctx, text, maximum=MAX_MONTHLY, implausible=ctx._(
+    amount = _typed_amount(ctx, text, minimum=MIN_MONTHLY, maximum=MAX_MONTHLY, implausible=ctx._(
         "That amount does not look like monthly pay. Please check the number."))
     if isinstance(amount, Outcome):
         return amount

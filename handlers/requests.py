@@ -45,7 +45,7 @@ def record(ctx: Context, kind: str, topic: str, *, priority: int = 0, details: d
                          "region": ctx.profile.region, "details": details or {}})
 
 
-@router.screen(CONFIRM, free_text=True)
+@router.screen(CONFIRM, free_text=True, replayable=False)
 def confirm_request(ctx: Context) -> View:
     """Explain what happens when the resident asks for a counselor."""
     _ = ctx._
@@ -53,8 +53,6 @@ def confirm_request(ctx: Context) -> View:
     text = _("💬 Talk to a counselor about {topic}").format(topic=topic_name(ctx, request.get("topic", ""))) + \
         "\n\n" + _("Type your question in one message, or tap Send. Your request goes to the call center's "
                    "counselors, who speak your language. To talk right away, call {phone}.").format(phone=CALL_CENTER)
-    if request.get("note"):
-        text += "\n\n" + _("Your message: {message}").format(message=request["note"])
     text += consent_line(ctx)
     # TRANSLATORS: button label, at most 14 characters
     return View(text, [Choice("send", _("✅ Send"))], actions=[call_center_action(ctx)])
@@ -62,20 +60,21 @@ def confirm_request(ctx: Context) -> View:
 
 @router.text(CONFIRM)
 async def request_note(ctx: Context, text: str) -> Outcome:
-    """Keep the resident's question with the request."""
-    request = dict(ctx.data.get("request") or {"kind": "counselor", "topic": "general"})
-    request["note"] = text[:MAX_NOTE]
-    ctx.data["request"] = request
-    return Outcome(note=ctx._("Thank you. Tap Send to pass it on."))
+    """Send the request with the resident's question (typing it is sending it: it is never kept unsent)."""
+    return _send(ctx, note=text[:MAX_NOTE])
 
 
 @router.choice(CONFIRM)
 async def send_request(ctx: Context, key: str) -> Outcome | None:
     """Record the counselor request."""
-    if key != "send":
-        return None
+    return _send(ctx) if key == "send" else None
+
+
+def _send(ctx: Context, note: str | None = None) -> Outcome:
     request = ctx.data.pop("request", None) or {"kind": "counselor", "topic": "general"}
     details = {key: value for key, value in request.items() if key in {"note", "card"}}
+    if note:
+        details["note"] = f"{details['note']}\n{note}" if details.get("note") else note
     record(ctx, "counselor", request.get("topic", "general"), details=details)
     return Outcome(goto=SENT)
 
@@ -129,6 +128,10 @@ def ask_place(ctx: Context) -> View:
     text = _("🗣 Interpreter request\n\nThe call center's interpretation supporters can go with you to a hospital, "
              "a public office, the police or a school. Answer four short questions.\n\n1/4 Where do you need an "
              "interpreter?")
+    if not ctx.profile.consented:
+        text += "\n\n" + _("To arrange it, we store your answers, your language and your city or county, so that the "
+                           "call center can read them. By answering you agree to that. Delete it any time with "
+                           "/delete.")
     return View(text, [Choice(key, label) for key, label in place_names(ctx).items()], columns=2)
 
 
@@ -136,6 +139,8 @@ def ask_place(ctx: Context) -> View:
 async def save_place(ctx: Context, key: str) -> Outcome | None:
     if key not in PLACES:
         return None
+    if not ctx.profile.consented:  # answering after reading the notice above is agreeing to it
+        ctx.profile.consent, ctx.profile.consent_at = "yes", ctx.now
     form(ctx)["place"] = key
     return Outcome(goto=WHEN)
 
@@ -214,7 +219,7 @@ def summary(ctx: Context, answers: dict) -> str:
     return "\n".join(lines)
 
 
-@router.screen(REVIEW)
+@router.screen(REVIEW, replayable=False)
 def review(ctx: Context) -> View:
     """Show the answers and ask to send them."""
     _ = ctx._
@@ -233,7 +238,7 @@ async def send_interpreter_request(ctx: Context, key: str) -> Outcome | None:
     answers = ctx.data.pop("interpreter")
     record(ctx, "interpreter", "interpreter", details=answers)
     ctx.data["interpreter_sent"] = answers
-    return Outcome(goto=DONE, reset=True)
+    return Outcome(goto=DONE)
 
 
 @router.screen(DONE)

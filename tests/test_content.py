@@ -109,3 +109,10 @@ def test_unpublished_edits_are_not_served(data_copy):
     store = ContentStore(data_copy, flows=FLOWS)
     write(data_copy / "cards" / "zz_new.yaml", "cards: []\n")
     assert store.refresh() is False
+
+
+def test_ids_too_long_for_a_telegram_button_are_refused(data_copy):
+    write(data_copy / "menus_zz.yaml", "menus:\n  - id: a_very_long_menu_identifier_here\n    title: Test\n    items:\n"
+          "      - {card: emergency_interpreter_supporters, label: Fine}\n")
+    with pytest.raises(ContentError, match=r"menus_zz.yaml:5: .*ids too long for a button \(75 bytes, at most 64\)"):
+        load_content(data_copy, flows=FLOWS)

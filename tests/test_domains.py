@@ -55,8 +55,7 @@ async def test_immigration_cards_say_rules_change_and_offer_a_counselor(app):
     assert "Rules change — confirm with 1345 or a counselor" in reply.text
     reply = await chat.press("💬 Counselor")
     assert reply.screen == "request.confirm" and "visa and immigration" in reply.text
-    reply = await chat.say("My employer will not sign the workplace change form.")
-    reply = await chat.press("✅ Send")
+    reply = await chat.say("My employer will not sign the workplace change form.")  # typing the question sends it
     assert reply.screen == "request.sent"
     [request] = await requests_of(app)
     assert (request["kind"], request["topic"], request["locale"], request["region"]) == (
@@ -139,7 +138,8 @@ def test_parse_amount_reads_what_people_type(typed, amount):
     assert parse_amount(typed) == pytest.approx(amount)
 
 
-@pytest.mark.parametrize("typed", ["abc", "ten thousand", "-10320", "10,32,0", "", "1e9", "12:30", "10320원 20"])
+@pytest.mark.parametrize("typed", ["abc", "ten thousand", "-10320", "10,32,0", "", "1e9", "12:30", "10320원 20",
+                                   "10320 20"])
 def test_parse_amount_refuses_what_is_not_an_amount(typed):
     assert parse_amount(typed) is None
 
@@ -170,7 +170,8 @@ async def test_wage_bad_input_gets_a_clear_answer_and_stays(app):
     chat = await wage_chat(app)
     await chat.press("By the hour")
     for typed, expected in [("abc", "Please type only the number"), ("-5000", "Please type only the number"),
-                            ("0", "does not look like hourly pay"), ("99999999999", "does not look like hourly pay")]:
+                            ("0", "does not look like hourly pay"), ("0.01", "does not look like hourly pay"),
+                            ("99999999999", "does not look like hourly pay")]:
         reply = await chat.say(typed)
         assert reply.text.startswith(expected.split()[0]) or expected in reply.text, (typed, reply.text)
         assert reply.screen == "wage.hourly"
@@ -202,7 +203,9 @@ async def test_emergency_word_inside_a_sentence_and_119_from_deep_in_a_flow(app)
     await chat.press_token("menu:immigration|f2r.visa")
     assert (await chat.say("119")).screen == "emergency.main"
     await chat.press_token("nav|home")
-    assert (await chat.say("please help, my friend fell")).screen == "emergency.main"
+    assert (await chat.say("help, my friend fell")).screen == "emergency.main"
+    await chat.press_token("nav|home")
+    assert (await chat.say("my friend fell from the roof and is bleeding")).screen == "emergency.main"
     ko = Chat(app.engine, "sos-ko", hint="ko")
     await ko.command("start")
     await ko.press_token("onboard.language|ko")
@@ -306,13 +309,13 @@ async def test_emergency_words_work_on_input_screens_and_the_typed_text_is_kept(
     await chat.press("💬 Counselor")
     reply = await chat.say("help, my boss hit me and I am bleeding")
     assert reply.screen == "emergency.main"
-    reply = await chat.press_token("nav|back")
-    assert reply.screen == "request.confirm" and "my boss hit me" in reply.text  # the question was kept
+    [request] = await requests_of(app)  # the question was not lost: it went to the counselors too
+    assert request["details"]["note"] == "help, my boss hit me and I am bleeding"
     await chat.press_token("nav|home")
     await chat.press_token("menu.main|menu:labor")
     await chat.press_token("menu:labor|wage.mode")
     await chat.press_token("wage.mode|wage.hourly")
-    assert (await chat.say("119")).screen == "emergency.main"
+    assert (await chat.say("ambulance, my hand is cut")).screen == "emergency.main"
 
 
 async def test_an_urgent_note_with_emergency_words_is_still_recorded(app):
@@ -323,3 +326,87 @@ async def test_an_urgent_note_with_emergency_words_is_still_recorded(app):
     assert reply.screen == "emergency.urgent_sent"
     [request] = await requests_of(app)
     assert request["details"] == {"note": "help, fire in the dormitory"}
+
+
+async def test_a_send_button_pressed_twice_records_one_request(app):
+    chat = await onboarded(app)
+    confirm = await chat.press("💬 Counselor")
+    await chat.press("✅ Send")
+    reply = await chat.press_token(confirm.token_for("✅ Send"))
+    assert "older menu" in reply.text
+    await chat.press_token("nav|home")
+    await chat.press("🚨 Emergency")
+    urgent = await chat.press("🆘 Urgent help")
+    await chat.press("🆘 Send request")
+    await chat.press_token(urgent.token_for("🆘 Send request"))
+    assert [r["kind"] for r in await requests_of(app)] == ["counselor", "urgent"]
+
+
+async def test_emergency_words_work_before_onboarding(app):
+    reply = await Chat(app.engine, "new-th", hint="th").say("ช่วยด้วย มีคนบาดเจ็บ")
+    assert reply.screen == "emergency.main"
+    reply = await Chat(app.engine, "new-en", hint=None).say("ambulance please")
+    assert reply.screen == "emergency.main"
+    reply = await Chat(app.engine, "new-loc").location(34.7610, 127.6600)
+    assert reply.text.startswith("🚑 Emergency hospitals near your location.")
+    assert (await Chat(app.engine, "new-hi").say("hello")).screen == "onboard.language"
+
+
+async def test_numbers_in_amounts_and_ordinary_questions_are_not_emergencies(app):
+    chat = await wage_chat(app)
+    await chat.press("By the month")
+    assert (await chat.say("2,112,000")).screen == "wage.hours"
+    assert (await chat.say("112")).screen == "wage.result"
+    await chat.press_token("nav|home")
+    assert (await chat.say("I need help with my visa extension")).screen == "search.results"
+    assert (await chat.say("help!")).screen == "emergency.main"
+
+
+async def test_an_area_looked_up_once_does_not_stick(app):
+    chat = await onboarded(app, region="yeongam")
+    await chat.press("🚨 Emergency")
+    await chat.press("🏥 Hospitals")
+    await chat.press("📍 Other area")
+    assert "Yeosu" in (await chat.press_token("area:emergency.nearest|yeosu")).text
+    await chat.press_token("nav|home")
+    await chat.press("🚨 Emergency")
+    reply = await chat.press("🏥 Hospitals")
+    assert "Yeongam" in reply.text and "Yeosu" not in reply.text
+
+
+async def test_content_removed_by_a_publish_does_not_break_back(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu.main|menu:labor")
+    await chat.press_token("menu:labor|card:labor_unpaid_wages")
+    await chat.press("💬 Counselor")
+    current = app.content.current
+    cards = {key: card for key, card in current.cards.items() if key != "labor_unpaid_wages"}
+    app.content.current = current.model_copy(update={"cards": cards})
+    reply = await chat.press_token("nav|back")
+    assert reply.screen == "menu:labor"
+    app.content.current = current.model_copy(update={"cards": {}, "menus": {}})
+    reply = await chat.say("hello")
+    assert reply.screen != "onboard.language"  # a known resident is not sent back to the welcome
+
+
+async def test_interpreter_form_states_what_is_stored_before_the_first_answer(app):
+    chat = await onboarded(app, consent=False)
+    reply = await chat.press_token("menu.main|menu:daily")
+    await chat.press_token("menu:daily|menu:community")
+    reply = await chat.press_token("menu:community|interp.where")
+    assert "By answering you agree to that." in reply.text
+    await chat.press_token("interp.where|office")
+    row = await app.db.read(lambda conn: conn.execute(select(resident_table)).first())
+    assert row.consent == "yes"
+
+
+async def test_withdrawing_consent_clears_pending_answers(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu.main|menu:daily")
+    await chat.press_token("menu:daily|menu:community")
+    await chat.press_token("menu:community|interp.where")
+    await chat.press_token("interp.where|hospital")
+    await chat.say("Friday, after my HIV test")
+    await chat.command("menu")
+    state = await app.db.read(lambda conn: conn.exec_driver_sql("select data from conversation").scalar_one())
+    assert "HIV" not in state

@@ -149,5 +149,5 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqli
         return tuple(conn.execute(text(f"PRAGMA {name}")).scalar_one()
                      for name in ("journal_mode", "foreign_keys", "busy_timeout"))
 
-    assert await db.read(pragmas) == ("wal", 1, 5000)
+    assert await db.read(pragmas) == ("wal", 1, 250)
     await db.dispose()

@@ -191,3 +191,15 @@ async def test_bot_run_polls_and_stops_cleanly_on_sigterm(fake_telegram, sqlite_
     assert time.monotonic() - started < 15
     assert b"Traceback" not in err
     assert b"1588" not in err and TEST_TOKEN.encode() not in err  # no message text, no token in the log
+
+
+async def test_a_photo_caption_is_read_as_text(telegram, fake_telegram):
+    fake_telegram.send_text(USER, "/start")
+    await fake_telegram.wait_requests("sendMessage", 1)
+    fake_telegram.press(USER, fake_telegram.last(USER), "onboard.language|en")
+    await fake_telegram.wait_requests("editMessageText", 1)
+    photo = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    message = fake_telegram._message(USER, "en", photo=photo, caption="ambulance please")
+    fake_telegram._push({"message": message})
+    sent = await fake_telegram.wait_requests("sendMessage", 2)
+    assert sent[1].params["text"].startswith("🚨 Emergency")

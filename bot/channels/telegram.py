@@ -71,6 +71,8 @@ def to_incoming(update: Update) -> Incoming | None:
             name = head.split("@", 1)[0].lower()
             return Incoming(kind=Kind.COMMAND, text=name, args=args.strip(), **base)
         return Incoming(kind=Kind.TEXT, text=text, **base)
+    if message.caption:  # a photo or file with words: the bot cannot see the picture, but it can read the words
+        return Incoming(kind=Kind.TEXT, text=message.caption, **base)
     if message.location is not None and message.venue is None:
         return Incoming(kind=Kind.LOCATION, latitude=message.location.latitude,
                         longitude=message.location.longitude, **base)

@@ -23,6 +23,8 @@ from bot.content.models import (
     Region,
 )
 
+MAX_TOKEN_BYTES = 64
+
 
 class ContentError(ValueError):
     """One or more content files are wrong; each line of the message names a file, a line and a reason."""
@@ -158,6 +160,20 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
                         problems.append(document.problem(("menus", index, "items", position, kind),
                                                          f"no {kind} {target!r}"))
 
+    for document in menu_docs.values():  # Telegram's callback_data holds at most 64 bytes: "menu:<id>|card:<id>"
+        for index, raw in enumerate((document.data or {}).get("menus") or []):
+            menu = menus.get(raw.get("id")) if isinstance(raw, dict) else None
+            for position, item in enumerate(menu.items if menu else ()):
+                kind, target = item.target
+                token = f"menu:{menu.id}|{kind}:{target}"
+                if len(token.encode()) > MAX_TOKEN_BYTES:
+                    problems.append(document.problem(("menus", index, "items", position, kind),
+                                                     f"ids too long for a button ({len(token.encode())} bytes, "
+                                                     f"at most {MAX_TOKEN_BYTES}): shorten the menu or {kind} id"))
+    for card_id in cards:
+        if len(f"search.results|card:{card_id}".encode()) > MAX_TOKEN_BYTES:
+            problems.append(f"cards: card id {card_id!r} is too long for a button: at most 40 characters")
+
     def optional(name: str, key: str, model: type[BaseModel]) -> list:
         document = docs.get(name)
         return document.items(key, model, problems) if document else []
@@ -199,8 +215,16 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
                     continue
                 keywords[str(locale)] = tuple(str(word).strip().lower() for word in words if str(word).strip())
 
+    short_only: tuple[str, ...] = ()
+    if (d := docs.get("keywords.yaml")) is not None and isinstance(d.data, dict) and "short_only" in d.data:
+        raw_short = d.data["short_only"]
+        if not isinstance(raw_short, list):
+            problems.append(d.problem(("short_only",), "expected a list of words"))
+        else:
+            short_only = tuple(str(word).strip().lower() for word in raw_short if str(word).strip())
+
     if problems:
         raise ContentError(problems)
     return Content(regions=tuple(regions), cards=cards, menus=menus, hotlines=tuple(hotlines),
                    offices=tuple(offices), hospitals=tuple(hospitals), leaders=tuple(leaders), events=tuple(events),
-                   phrases=tuple(phrases), emergency_keywords=keywords)
+                   phrases=tuple(phrases), emergency_keywords=keywords, emergency_short_only=short_only)

@@ -196,6 +196,7 @@ class Content(Strict):
     events: tuple[Event, ...] = ()
     phrases: tuple[Phrase, ...] = ()
     emergency_keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    emergency_short_only: tuple[str, ...] = ()
 
     def region(self, region_id: str | None) -> Region | None:
         return next((region for region in self.regions if region.id == region_id), None)

@@ -127,8 +127,12 @@ class ConversationEngine:
             services=_DbServices(self.db, record.id), is_new=record.is_new, flows=self.registry.flows,
         )
         current = record.screen if self._exists(ctx, record.screen) else None
+        if current is None and record.screen is not None and profile.locale and profile.consent:
+            current = self.registry.home  # a known resident whose screen was removed from the content
         turn = await self._dispatch(ctx, current, incoming)
-        screen, stack = self._navigate(current, list(record.stack), turn)
+        screen, stack = self._navigate(ctx, current, list(record.stack), turn)
+        if screen == self.registry.home or turn.outcome.reset or ctx.forget_history:
+            ctx.data.clear()  # a flow's pending answers do not outlive it (nor the consent they were typed under)
         reply = await self.render(ctx, screen, note=turn.outcome.note)
 
         changes = {
@@ -163,7 +167,14 @@ class ConversationEngine:
         if current is None:  # first contact, or a screen that no longer exists
             if incoming.kind is Kind.COMMAND and incoming.text in self.registry.commands:
                 return _Turn(await self.registry.commands[incoming.text](ctx, incoming.args), self.registry.home)
-            return _Turn(Outcome(goto=self.registry.welcome, reset=True), self.registry.welcome)
+            welcome = _Turn(Outcome(goto=self.registry.welcome, reset=True), self.registry.welcome)
+            outcome = None
+            if incoming.kind is Kind.TEXT and incoming.text.strip():  # an emergency cannot wait for onboarding
+                outcome = await self._before_text(ctx, incoming.text.strip()[:MAX_TEXT])
+            elif incoming.kind is Kind.LOCATION:
+                for handler in self.registry.location_handlers:
+                    outcome = outcome or await handler(ctx, incoming.latitude, incoming.longitude)
+            return _Turn(outcome, self.registry.welcome) if outcome is not None else welcome
 
         match incoming.kind:
             case Kind.COMMAND:
@@ -255,11 +266,15 @@ class ConversationEngine:
                 return outcome
         return None
 
-    def _navigate(self, current: str | None, stack: list[str], turn: _Turn) -> tuple[str, list[str]]:
+    def _navigate(self, ctx: Context, current: str | None, stack: list[str], turn: _Turn) -> tuple[str, list[str]]:
         outcome = turn.outcome
         home = self.registry.home
         if outcome.back:
-            return (stack.pop(), stack) if stack else (home, [])
+            while stack:
+                previous = stack.pop()
+                if self._exists(ctx, previous):  # content published since may have removed it
+                    return previous, stack
+            return home, []
         target = outcome.goto or turn.screen or home
         if outcome.reset or target == home:
             return target, []

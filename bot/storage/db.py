@@ -23,7 +23,9 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Short on purpose: all SQLite work runs on one thread, so a long wait for another process's lock would hold up
+#: every resident. The engine retries a busy database itself, asynchronously (engine.BUSY_RETRIES).
+SQLITE_BUSY_TIMEOUT_MS = 250
 T = TypeVar("T")
 
 
@@ -109,12 +111,15 @@ class Database:
         if self._async is not None:
             await self._async.dispose()
         if self._sync is not None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-            engine = self._sync
-            await asyncio.get_running_loop().run_in_executor(self._executor, engine.dispose)
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_sync)
             self._executor.shutdown(wait=True)
+
+    def _close_sync(self) -> None:
+        """On the database thread, after any transaction still queued there."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._sync.dispose()
 
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "Connection", "Database", "sqlite_engine"]
