@@ -94,17 +94,20 @@ def card_documents(content: Content, translate: Callable[[str], str]) -> dict[st
     return documents
 
 
-_CACHE: dict[tuple[int, str, str], SearchIndex] = {}
+#: (id of the content, locale, method) → (that content, its index). Holding the content keeps its id from being
+#: reused by newly published content while the entry exists.
+_CACHE: dict[tuple[int, str, str], tuple[Content, SearchIndex]] = {}
 
 
 def index_for(content: Content, locale: str, translate: Callable[[str], str], *, method: str = "ngrams") -> SearchIndex:
     key = (id(content), locale, method)
-    if key not in _CACHE:
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] is not content:
         if len(_CACHE) > 64:
             _CACHE.clear()
         features = char_ngrams if method == "ngrams" else word_tokens
-        _CACHE[key] = SearchIndex(card_documents(content, translate), features)
-    return _CACHE[key]
+        cached = _CACHE[key] = (content, SearchIndex(card_documents(content, translate), features))
+    return cached[1]
 
 
 def evaluate(index: SearchIndex, cases: Iterable[tuple[str, str]]) -> tuple[float, float]:

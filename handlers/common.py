@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content import Region
-from bot.conversation import Action, Context
+from bot.conversation import Action, Choice, Context
 from bot.i18n import AUTONYMS
 
 CALL_CENTER = "1588-5949"  # Jeonnam Foreign Residents Integrated Support Call Center (jeonnam-facts.md ✅)
@@ -23,6 +23,12 @@ def region_label(ctx: Context, region: Region) -> str:
     if ctx.locale == "ko":
         return region.ko
     return f"{ctx._(region.name)} {region.ko.removesuffix('시').removesuffix('군')}"
+
+
+def region_choices(ctx: Context, *, first: str | None = None) -> list[Choice]:
+    """The 22 cities and counties as buttons (keys are region ids); `first` moves one region to the top."""
+    regions = sorted(ctx.content.regions, key=lambda region: region.id != first)
+    return [Choice(region.id, region_label(ctx, region)) for region in regions]
 
 
 def region_display(ctx: Context) -> str:

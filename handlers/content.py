@@ -21,7 +21,7 @@ def menu_key(kind: str, target: str, ctx: Context) -> str:
     return f"{kind}:{target}"
 
 
-@router.screen("menu:*")
+@router.screen("menu:*", exists=lambda ctx: ctx.param in ctx.content.menus)
 def show_menu(ctx: Context) -> View | None:
     """Show a content menu."""
     menu: Menu | None = ctx.content.menus.get(ctx.param)
@@ -52,7 +52,7 @@ def card_text(ctx: Context, card: Card) -> str:
     return "\n\n".join(parts)
 
 
-@router.screen("card:*")
+@router.screen("card:*", exists=lambda ctx: ctx.param in ctx.content.cards)
 def show_card(ctx: Context) -> View | None:
     """Show an info card with its sources and actions."""
     card: Card | None = ctx.content.cards.get(ctx.param)

@@ -9,7 +9,7 @@ E-6-2, E-8, E-9, E-10, G-1, H-1 holders (E-9 excluded since 2024).
 from __future__ import annotations
 
 from bot.conversation import Choice, Context, Outcome, Router, View
-from handlers.common import region_label
+from handlers.common import region_choices, region_label
 from handlers.requests import ask_counselor
 
 router = Router("immigration")
@@ -48,12 +48,7 @@ def ask_region(ctx: Context) -> View:
     """Ask where the resident lives and works (their profile's city or county is offered first)."""
     _ = ctx._
     text = _("2/4 In which city or county do you live and work?")
-    choices = []
-    own = ctx.content.region(ctx.profile.region)
-    if own is not None:
-        choices.append(Choice(own.id, region_label(ctx, own)))
-    choices += [Choice(r.id, region_label(ctx, r)) for r in ctx.content.regions if own is None or r.id != own.id]
-    return View(text, choices, columns=2)
+    return View(text, region_choices(ctx, first=ctx.profile.region), columns=2)
 
 
 @router.choice(REGION)

@@ -6,7 +6,7 @@ import unicodedata
 
 from bot.conversation import Choice, Context, Outcome, Router, View
 from bot.i18n import AUTONYMS, LOCALES
-from handlers.common import CALL_CENTER, OUTSIDE_JEONNAM, region_label
+from handlers.common import CALL_CENTER, OUTSIDE_JEONNAM, region_choices, region_label
 
 router = Router("onboarding")
 
@@ -128,7 +128,7 @@ def ask_region(ctx: Context) -> View:
             # TRANSLATORS: button label, at most 14 characters
             [Choice(CONSENT, _("🔒 Privacy"))],
         )
-    choices = [Choice(region.id, region_label(ctx, region)) for region in ctx.content.regions]
+    choices = region_choices(ctx)
     # TRANSLATORS: button label, at most 14 characters
     choices.append(Choice(OUTSIDE_JEONNAM, _("Not in Jeonnam")))
     text = _("📍 Which city or county do you live in?\nThis helps me show offices, hospitals and weather "

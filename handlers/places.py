@@ -6,7 +6,7 @@ import math
 
 from bot.content import Hospital, Office
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
-from handlers.common import CALL_CENTER, call_center_action, region_label
+from handlers.common import CALL_CENTER, call_center_action, region_choices, region_label
 
 router = Router("places")
 
@@ -29,13 +29,10 @@ def area_choice(ctx: Context, purpose: str) -> Choice:
     return Choice(f"area:{purpose}", ctx._("📍 Other area"))
 
 
-@router.screen("area:*")
-def pick_area(ctx: Context) -> View | None:
-    """Ask which city or county to look at (for this search only; nothing is stored)."""
-    if ctx.param not in (HOSPITALS, NEAREST, OFFICE):
-        return None
-    choices = [Choice(region.id, region_label(ctx, region)) for region in ctx.content.regions]
-    return View(ctx._("Which city or county?"), choices, columns=2)
+@router.screen("area:*", exists=lambda ctx: ctx.param in (HOSPITALS, NEAREST, OFFICE))
+def pick_area(ctx: Context) -> View:
+    """Ask which city or county to look at (until the resident goes Home; not in the profile)."""
+    return View(ctx._("Which city or county?"), region_choices(ctx), columns=2)
 
 
 @router.choice("area:*")
@@ -80,8 +77,7 @@ def hospitals_view(ctx: Context, purpose: str, kind: str | None) -> View:
     if region is None:
         text = _("Which city or county are you in? You can also share your location (📎 → Location) to find "
                  "the nearest emergency hospital.")
-        choices = [Choice(r.id, region_label(ctx, r)) for r in ctx.content.regions]
-        return View(text, choices, columns=2, actions=[call_center_action(ctx)])
+        return View(text, region_choices(ctx), columns=2, actions=[call_center_action(ctx)])
     found = ctx.content.hospitals_in(region.id, kind)
     title = _("Emergency hospitals in {region}") if kind else _("Hospitals in {region}")
     text = title.format(region=region_label(ctx, region))
@@ -177,8 +173,7 @@ def immigration_office(ctx: Context) -> View:
     _ = ctx._
     region = ctx.content.region(area(ctx))
     if region is None:
-        choices = [Choice(r.id, region_label(ctx, r)) for r in ctx.content.regions]
-        return View(_("Which city or county do you live in?"), choices, columns=2)
+        return View(_("Which city or county do you live in?"), region_choices(ctx), columns=2)
     office = ctx.content.office_for(region.id)
     text = _("Immigration office for {region}").format(region=region_label(ctx, region)) + "\n\n"
     text += office_lines(ctx, office) if office else _("Please ask 1345 which office serves your area.")

@@ -43,3 +43,15 @@ async def test_nonsense_gets_an_offer_to_ask_a_counselor(app):
     assert reply.text.startswith("🔎 I could not find an answer to that.")
     reply = await chat.press("💬 Counselor")
     assert reply.screen == "request.confirm"
+
+
+def test_republished_content_never_gets_the_old_index(app):
+    from bot.search import _CACHE
+
+    old = app.content.current
+    new = old.model_copy(update={"cards": {k: v for k, v in old.cards.items() if k != "labor_minimum_wage"}})
+    stale = index_for(old, "en", translator("en"))
+    _CACHE[(id(new), "en", "ngrams")] = (old, stale)  # as if the new content had been given the old one's id
+    fresh = index_for(new, "en", translator("en"))
+    assert fresh is not stale
+    assert "labor_minimum_wage" not in [hit.card_id for hit in fresh.search("minimum wage")]

@@ -150,29 +150,21 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
     known = {"card": set(cards), "menu": set(menus) | _raw_menu_ids(menu_docs.values()), "flow": flow_ids}
     for document in menu_docs.values():
         for index, raw in enumerate((document.data or {}).get("menus") or []):
+            menu_id = raw.get("id") if isinstance(raw, dict) else None
             items = raw.get("items") if isinstance(raw, dict) else None
             for position, item in enumerate(items if isinstance(items, list) else []):
                 for kind in ("card", "menu", "flow") if isinstance(item, dict) else ():
                     target = item.get(kind)
-                    if target is None or (kind == "flow" and not flow_ids):
+                    if target is None:
                         continue
-                    if target not in known[kind]:
-                        problems.append(document.problem(("menus", index, "items", position, kind),
-                                                         f"no {kind} {target!r}"))
-
-    for document in menu_docs.values():  # Telegram's callback_data holds at most 64 bytes: "menu:<id>|card:<id>"
-        for index, raw in enumerate((document.data or {}).get("menus") or []):
-            menu = menus.get(raw.get("id")) if isinstance(raw, dict) else None
-            for position, item in enumerate(menu.items if menu else ()):
-                kind, target = item.target
-                token = f"menu:{menu.id}|{kind}:{target}"
-                if len(token.encode()) > MAX_TOKEN_BYTES:
-                    problems.append(document.problem(("menus", index, "items", position, kind),
-                                                     f"ids too long for a button ({len(token.encode())} bytes, "
-                                                     f"at most {MAX_TOKEN_BYTES}): shorten the menu or {kind} id"))
-    for card_id in cards:
-        if len(f"search.results|card:{card_id}".encode()) > MAX_TOKEN_BYTES:
-            problems.append(f"cards: card id {card_id!r} is too long for a button: at most 40 characters")
+                    where = ("menus", index, "items", position, kind)
+                    if (kind != "flow" or flow_ids) and target not in known[kind]:
+                        problems.append(document.problem(where, f"no {kind} {target!r}"))
+                    token = f"menu:{menu_id}|{kind}:{target}".encode()  # Telegram's callback_data: ≤ 64 bytes
+                    if len(token) > MAX_TOKEN_BYTES:
+                        problems.append(document.problem(where, f"ids too long for a button ({len(token)} bytes, "
+                                                                f"at most {MAX_TOKEN_BYTES}): shorten the menu or "
+                                                                f"{kind} id"))
 
     def optional(name: str, key: str, model: type[BaseModel]) -> list:
         document = docs.get(name)

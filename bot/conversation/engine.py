@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -124,7 +123,7 @@ class ConversationEngine:
         ctx = Context(
             translator=translator(locale), profile=profile, data=dict(record.data), content=self.content_store.current,
             settings=self.settings, now=now, channel=incoming.channel,
-            services=_DbServices(self.db, record.id), is_new=record.is_new, flows=self.registry.flows,
+            services=_DbServices(self.db, record.id), flows=self.registry.flows,
         )
         current = record.screen if self._exists(ctx, record.screen) else None
         if current is None and record.screen is not None and profile.locale and profile.consent:
@@ -288,19 +287,12 @@ class ConversationEngine:
     # -- showing --------------------------------------------------------------------------------------
 
     def _exists(self, ctx: Context, name: str | None) -> bool:
-        """Whether `name` is a screen that can be shown now (a family member must render)."""
+        """Whether `name` is a screen that can be shown now (a family must have this member)."""
         resolved = self.registry.resolve(name)
         if resolved is None:
             return False
-        screen, param = resolved
-        if not param:
-            return True
-        ctx.param = param
-        result = screen.view(ctx)
-        if inspect.isawaitable(result):
-            result.close()  # family views that need awaiting are trusted to exist
-            return True
-        return result is not None
+        screen, ctx.param = resolved
+        return screen.exists is None or screen.exists(ctx)
 
     async def render(self, ctx: Context, screen_name: str, *, note: str | None = None) -> Reply:
         """Render a screen with the Back/Home row, its buttons turned into tokens."""

@@ -72,7 +72,6 @@ class Context:
     now: datetime
     channel: str
     services: Services = field(default_factory=Services)
-    is_new: bool = False
     flows: dict[str, str] = field(default_factory=dict)  # flow id → entry screen, for content menus
     screen: str = ""  # the screen the resident is on when the message arrives
     param: str = ""  # for a family screen such as "card:visa_e9": the part after the colon
@@ -107,6 +106,7 @@ class Screen:
     replayable: bool = True  # a button on an older copy of this screen may still act
     free_text: bool = False  # typed text is the resident's answer here: the screen keeps it before global hooks look
     search: bool = True  # typed text this screen does not understand goes to the fallback (the search)
+    exists: Callable[[Context], bool] | None = None  # a family: is ctx.param one of its members?
     on_choice: ChoiceFn | None = None
     on_text: TextFn | None = None
 
@@ -127,14 +127,18 @@ class Router:
         self.location_handlers: list[LocationFn] = []
         self.flows: dict[str, str] = {}
 
-    def screen(self, name: str, *, replayable: bool = True, free_text: bool = False,
-               search: bool = True) -> Callable[[ViewFn], ViewFn]:
-        """Register the view of a screen; a name ending in ":*" registers a family ("card:*" serves "card:x")."""
+    def screen(self, name: str, *, replayable: bool = True, free_text: bool = False, search: bool = True,
+               exists: Callable[[Context], bool] | None = None) -> Callable[[ViewFn], ViewFn]:
+        """Register the view of a screen; a name ending in ":*" registers a family ("card:*" serves "card:x"),
+        which says with `exists` which parameters (ctx.param) are its members."""
+        if name.endswith(":*") != (exists is not None):
+            raise ValueError(f"screen {name}: a family (name:*) needs `exists`, and only a family has it")
 
         def register(fn: ViewFn) -> ViewFn:
             if name in self.screens:
                 raise ValueError(f"screen {name} registered twice")
-            self.screens[name] = Screen(name, fn, replayable=replayable, free_text=free_text, search=search)
+            self.screens[name] = Screen(name, fn, replayable=replayable, free_text=free_text, search=search,
+                                        exists=exists)
             return fn
 
         return register

@@ -176,13 +176,6 @@ def create_help_request(
     ).scalar_one()
 
 
-def open_requests(*, conn: Connection, resident_id: int | None = None) -> list[dict[str, Any]]:
-    query = select(help_requests).where(help_requests.c.status == "open")
-    if resident_id is not None:
-        query = query.where(help_requests.c.resident_id == resident_id)
-    return [dict(row._mapping) for row in conn.execute(query.order_by(help_requests.c.id))]
-
-
 def delete_resident(*, conn: Connection, resident_id: int) -> None:
     """Remove a resident with everything stored about them (explicitly, not only through ON DELETE)."""
     conn.execute(delete(help_requests).where(help_requests.c.resident_id == resident_id))
