@@ -38,6 +38,26 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def prepare_database(settings: Settings) -> None:
+    """Before the bot talks to the database: migrate the embedded SQLite file, or stop with one clear line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage import migrate
+
+    try:
+        note = migrate.ensure_schema(settings.database_url, migrate=settings.is_sqlite)
+    except migrate.SchemaNotReady as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except (SQLAlchemyError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        typer.echo(f"Cannot open the database ({type(reason).__name__}: {str(reason).splitlines()[0]}). "
+                   "Check DATABASE_URL and that the database is reachable and writable.", err=True)
+        raise typer.Exit(2) from None
+    if note:
+        log.info("%s", note)
+
+
 @cli.command()
 def run(
     fallback_chat: Annotated[bool, typer.Option(
@@ -50,6 +70,7 @@ def run(
     settings = load_settings()
     configure_logging(settings.log_level)
     compile_catalogs()
+    prepare_database(settings)
     if settings.telegram_bot_token is None:
         typer.echo(
             "No channel is configured. To connect Telegram, create a bot with @BotFather and put\n"
@@ -78,6 +99,7 @@ def chat(
     if lang is not None and lang not in LOCALES:
         typer.echo(f"Unknown language {lang!r}. Choose one of: {', '.join(LOCALES)}", err=True)
         raise typer.Exit(2)
+    prepare_database(settings)
     _chat(settings, user=user, lang=lang)
 
 
@@ -107,6 +129,7 @@ def purge() -> None:
     from bot.storage.types import utcnow
 
     settings = load_settings()
+    prepare_database(settings)
 
     async def main() -> int:
         app = create_app(settings)

@@ -139,7 +139,7 @@ def translator(locale: str, directory: Path = TRANSLATIONS_DIR) -> Translator:
 PLURAL_FORMS: dict[str, str] = {
     "en": "nplurals=2; plural=(n != 1);",
     "ko": "nplurals=1; plural=0;",
-    "vi": "nplurals=1; plural=0;",
+    "vi": "nplurals=2; plural=(n > 1);",
     "zh_Hans": "nplurals=1; plural=0;",
     "id": "nplurals=1; plural=0;",
     "km": "nplurals=1; plural=0;",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -31,3 +36,56 @@ def current(database_url: str) -> None:
 
 def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+class SchemaNotReady(Exception):
+    """The database is not at the revision this code needs, and it cannot (or must not) be migrated here."""
+
+
+def revisions(database_url: str) -> tuple[str | None, str]:
+    """The database's migration revision (None when never migrated) and the newest one the code has."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+    def read(connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    if make_url(database_url).get_backend_name() == "sqlite":
+        from bot.storage.db import sqlite_engine
+
+        engine = sqlite_engine(database_url)
+        try:
+            with engine.connect() as connection:
+                return read(connection), head
+        finally:
+            engine.dispose()
+
+    async def read_async() -> str | None:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read_async()), head
+
+
+def ensure_schema(database_url: str, *, migrate: bool) -> str | None:
+    """Make sure the database has the tables this code needs before anything talks to it.
+
+    With `migrate` (the embedded SQLite default) a database that was never migrated, or is behind, is upgraded on
+    the spot and a line saying so is returned. Otherwise (PostgreSQL, shared by several workers, migrated once by an
+    operator) SchemaNotReady says which command to run. A database newer than the code is never touched."""
+    current, head = revisions(database_url)
+    if current == head:
+        return None
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config(database_url)).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaNotReady(
+            f"The database is at migration {current}, which this version of the bot does not know (newest: {head}). "
+            "Run the version of the bot that migrated it, or point DATABASE_URL at another database.")
+    if not migrate:
+        state = "was never migrated" if current is None else f"is at migration {current}"
+        raise SchemaNotReady(f"The database {state}; this version needs {head}. Run: python -m bot db upgrade")
+    upgrade(database_url, "head")
+    return f"Database {'created' if current is None else 'upgraded'} (migration {head})."
