@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.content import ContentStore
@@ -25,13 +24,15 @@ class App:
 
 def create_app(settings: Settings, *, content: ContentStore | None = None) -> App:
     registry = build_registry()
-    content = content or ContentStore(flows=registry.flows)
+    content = content or ContentStore(flows=registry.flows, snapshots=settings.snapshots)
     db = Database(settings.database_url)
     engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings)
     return App(settings=settings, db=db, content=content, engine=engine)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+def configure_logging(settings: Settings, level: str | None = None) -> None:
+    """Logging at LOG_LEVEL (or `level`) that never prints the bot token (bot/logs.py)."""
+    from bot.logs import configure_logging as configure
+
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    configure(level or settings.log_level, secrets=[token])

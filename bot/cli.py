@@ -68,7 +68,7 @@ def run(
     from bot.runner import run_channels
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     compile_catalogs()
     prepare_database(settings)
     if settings.telegram_bot_token is None:
@@ -82,7 +82,16 @@ def run(
             _chat(settings, user="local", lang=None)
             return
         raise typer.Exit(1)
-    asyncio.run(run_channels(settings))
+    from bot.content import ContentError
+    from bot.runner import BotStopped
+
+    try:
+        asyncio.run(run_channels(settings))
+    except BotStopped as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except ContentError as exc:
+        _no_content(exc)
 
 
 @cli.command()
@@ -94,7 +103,7 @@ def chat(
     from bot.app import configure_logging
 
     settings = load_settings()
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging(settings, "WARNING" if settings.log_level == "INFO" else settings.log_level)
     compile_catalogs()
     if lang is not None and lang not in LOCALES:
         typer.echo(f"Unknown language {lang!r}. Choose one of: {', '.join(LOCALES)}", err=True)
@@ -118,7 +127,21 @@ def _chat(settings: Settings, *, user: str, lang: str | None) -> None:
         finally:
             await app.close()
 
-    asyncio.run(main())
+    from bot.content import ContentError
+
+    try:
+        asyncio.run(main())
+    except ContentError as exc:
+        _no_content(exc)
+
+
+def _no_content(exc) -> None:
+    """No good content to serve: no published snapshot, and data/ does not pass the check."""
+    for problem in exc.problems:
+        typer.echo(f"ERROR {problem}", err=True)
+    typer.echo("No content can be served: nothing was published yet and data/ has the errors above. Fix them, then "
+               "run: python -m bot content publish", err=True)
+    raise typer.Exit(2) from None
 
 
 @cli.command()
@@ -218,20 +241,22 @@ def _content_report(publish_it: bool) -> None:
         typer.echo(f"{len(exc.problems)} error(s); nothing was published, the bot keeps its current content.",
                    err=True)
         raise typer.Exit(1) from None
-    report = check_content(content, today=utcnow().astimezone(settings.tz).date())
+    today = utcnow().astimezone(settings.tz).date()
+    report = check_content(content, today=today)
     for warning in report.warnings:
         typer.echo(f"WARNING {warning}")
     for error in report.errors:
         typer.echo(f"ERROR {error}", err=True)
     if report.errors:
-        typer.echo(f"{len(report.errors)} error(s); nothing was published.", err=True)
+        typer.echo(f"{len(report.errors)} error(s); nothing was published, the bot keeps its current content.",
+                   err=True)
         raise typer.Exit(1)
     typer.echo(f"OK: {len(content.cards)} cards, {len(content.menus)} menus, {len(content.hospitals)} hospitals, "
                f"{len(content.offices)} offices, {len(content.hotlines)} hotlines, {len(content.phrases)} phrases; "
                f"{len(report.warnings)} warning(s).")
     if publish_it:
-        publish(flows=flows)
-        typer.echo("Published: the running bot serves this content within a minute.")
+        publish(flows=flows, snapshots=settings.snapshots, today=today)
+        typer.echo("Published: the running bot serves this content within a minute (and after every restart).")
 
 
 @content_cli.command("check")

@@ -1,4 +1,4 @@
-"""Start every configured channel and the scheduler; stop cleanly on SIGTERM or Ctrl-C."""
+"""Start every configured channel and the scheduler; stop cleanly on SIGTERM or Ctrl-C, or when a channel dies."""
 
 from __future__ import annotations
 
@@ -11,21 +11,35 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App, create_app
 from bot.settings import Settings
-from bot.storage import crud
+from bot.storage import crud, mail
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+#: Closed inbox rows and finished outbox rows are kept this long, then forgotten.
+MAILBOX_KEEP = timedelta(days=2)
+OUTBOX_KEEP = timedelta(days=30)
+
+
+class BotStopped(Exception):
+    """The bot cannot go on; its message is the one line to print (e.g. a revoked token)."""
+
 
 async def purge_job(app: App) -> None:
-    """Delete residents not seen for RETENTION_DAYS days (the promise made in the privacy notice)."""
-    count = await app.db.write(crud.purge_inactive, before=utcnow() - timedelta(days=app.settings.retention_days))
+    """Delete residents not seen for RETENTION_DAYS days (the promise made in the privacy notice), and the closed
+    rows of the inbox and outbox."""
+    now = utcnow()
+    count = await app.db.write(crud.purge_inactive, before=now - timedelta(days=app.settings.retention_days))
+    await app.db.write(mail.purge_inbox, before=now - MAILBOX_KEEP)
+    await app.db.write(mail.purge_outbox, before=now - OUTBOX_KEEP)
     if count:
         log.info("retention: deleted %d inactive resident(s)", count)
+        await app.db.after_deletion()
 
 
-async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    app = create_app(settings)
+async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None, app: App | None = None) -> None:
+    """Run until `stop` (SIGTERM, Ctrl-C) is set, or until a channel dies: then raise BotStopped."""
+    app = app or create_app(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -38,19 +52,34 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None)
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
     scheduler.add_job(app.content.refresh, "interval", seconds=30, id="content")
     telegram = None
+    failure: BaseException | None = None
     try:
         await purge_job(app)
         scheduler.start()
+        watched = [asyncio.ensure_future(stop.wait())]
         if settings.telegram_bot_token is not None:
-            from bot.channels.telegram import TelegramChannel
+            from bot.channels.telegram import ChannelStopped, TelegramChannel
 
             telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db)
-            await telegram.start()
-        await stop.wait()
-        log.info("stopping")
+            try:
+                await telegram.start()
+            except ChannelStopped as exc:
+                raise BotStopped(str(exc)) from None
+            watched += telegram.tasks
+        done, _pending = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not watched[0] and not task.cancelled() and task.exception() is not None:
+                failure = task.exception()
+        if failure is not None and type(failure).__name__ != "ChannelStopped":
+            log.error("a channel stopped", exc_info=failure)
+        elif failure is None:
+            log.info("stopping")
+        watched[0].cancel()
     finally:
         if telegram is not None:
             await telegram.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await app.close()
+    if failure is not None:
+        raise BotStopped(str(failure) or type(failure).__name__)

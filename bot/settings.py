@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Seoul", alias="TIMEZONE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     retention_days: int = Field(default=365, ge=1, alias="RETENTION_DAYS")
+    #: Where published content snapshots live (default data/.published); the bot serves the current one.
+    content_snapshot_dir: Path | None = Field(default=None, alias="CONTENT_SNAPSHOT_DIR")
 
     @field_validator("database_url")
     @classmethod
@@ -69,6 +73,15 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value.startswith(("http://", "https://")):
             raise ValueError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+        try:  # the address is checked here, so that a bad one never reaches the HTTP client (whose errors print it)
+            parts = urlsplit(value)
+            port_ok = parts.port is None or 0 < parts.port < 65536
+        except ValueError:
+            port_ok = False
+            parts = None
+        if parts is None or not parts.hostname or not port_ok or any(c.isspace() for c in value):
+            raise ValueError("TELEGRAM_API_BASE_URL is not a valid address: write it like "
+                             "http://127.0.0.1:8081/bot (a host name, an optional numeric port, then /bot)")
         return value
 
     @field_validator("default_locale")
@@ -96,6 +109,10 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value
+
+    @property
+    def snapshots(self) -> Path:
+        return self.content_snapshot_dir or DATA_DIR / ".published"
 
     @property
     def tz(self) -> ZoneInfo:

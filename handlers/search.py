@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot.conversation import Choice, Context, Outcome, Router, View
 from bot.search import index_for
+from bot.text import shorten
 from handlers.common import CALL_CENTER, call_center_action
 from handlers.requests import ask_counselor
 
 router = Router("search")
 
 RESULTS = "search.results"
+MAX_LABEL = 40  # grapheme clusters on a search result's button (the whole title is in the message above)
 MIN_SCORE = 0.12  # below this a "match" shares only stray letters with the question (scripts/search_eval.py)
 
 
@@ -35,7 +37,8 @@ def results(ctx: Context) -> View:
     titles = "\n".join(f"• {_(ctx.content.cards[card_id].title)}" for card_id in found)
     text = _("🔎 These pages may answer your question:") + "\n" + titles + "\n\n" + \
         _("Not what you need? Ask a counselor.")
-    choices = [Choice(f"card:{card_id}", _(ctx.content.cards[card_id].title)[:40]) for card_id in found]
+    choices = [Choice(f"card:{card_id}", shorten(_(ctx.content.cards[card_id].title), MAX_LABEL))
+               for card_id in found]
     return View(text, [*choices, ask])
 
 

@@ -4,6 +4,7 @@ the application built by the real factory, and the fake Telegram Bot API server.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import uuid
@@ -80,7 +81,7 @@ async def _truncate(url: str) -> None:
     from bot.storage.db import Database
 
     db = Database(url)
-    tables = "help_request, message, conversation, resident"
+    tables = "inbox, outbox, help_request, message, conversation, resident"
     await db.write(lambda conn: conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")))
     await db.dispose()
 
@@ -90,6 +91,24 @@ def make_settings(database_url: str, **overrides) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+@functools.cache
+def shipped_content():
+    """The content in data/, loaded once per test session (content is immutable)."""
+    from bot.content import load_content
+    from handlers import build_registry
+
+    return load_content(flows=build_registry().flows)
+
+
+def build_app(settings: Settings) -> App:
+    """The application from the real factory, serving data/ as it is in the working tree (no snapshot)."""
+    from bot.content import ContentStore
+    from handlers import build_registry
+
+    store = ContentStore(flows=build_registry().flows, snapshots=None, content=shipped_content())
+    return create_app(settings, content=store)
+
+
 @pytest.fixture
 def settings(sqlite_url) -> Settings:
     return make_settings(sqlite_url)
@@ -97,7 +116,7 @@ def settings(sqlite_url) -> Settings:
 
 @pytest.fixture
 async def app(settings) -> App:
-    application = create_app(settings)
+    application = build_app(settings)
     yield application
     await application.close()
 

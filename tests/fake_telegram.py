@@ -2,8 +2,9 @@
 
 Point python-telegram-bot (or aiogram) at it with base_url http://127.0.0.1:PORT/bot. It hands out queued
 updates through getUpdates (long polling), answers sendMessage / editMessageText / answerCallbackQuery /
-setMyCommands / …, records every request, keeps what each chat shows, and can inject failures
-(429 with retry_after, 403 blocked) to test a sender.
+setMyCommands / …, records every request, keeps what each chat shows, and injects faults on demand: any error
+status (401 revoked token, 429 with retry_after, 500, 403 blocked), a body that is not JSON, a result of the wrong
+shape, a slow success, a dropped connection, and updates the client library cannot parse.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "entities", "link_preview_options",
@@ -66,6 +67,8 @@ class FakeBotAPI:
         self.chats: dict[int, list[ChatMessage]] = defaultdict(list)
         self.commands: dict[str, list[dict]] = {}
         self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        self.faults: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # method -> [(kind, value)]
+        self.poll_count = 0
         self.blocked: set[int] = set()
         self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -135,6 +138,33 @@ class FakeBotAPI:
             body["parameters"] = parameters
         self.failures[method].append((status, body))
 
+    def revoke_token(self) -> None:
+        """Every later call answers 401, as Telegram does for a revoked token."""
+        self.faults["*"].append(("revoked", None))
+
+    def garbage_next(self, method: str, body: bytes = b"<html>502 Bad Gateway</html>", status: int = 200) -> None:
+        """The next call answers a body that is not JSON."""
+        self.faults[method].append(("raw", (status, body)))
+
+    def result_next(self, method: str, result: Any) -> None:
+        """The next call answers {"ok": true, "result": result} whatever its shape."""
+        self.faults[method].append(("result", result))
+
+    def slow_next(self, method: str, seconds: float) -> None:
+        """The next call is carried out at once but answered only after `seconds`."""
+        self.faults[method].append(("slow", seconds))
+
+    def drop_next(self, method: str) -> None:
+        """The next call's connection is closed without an answer (the call is not carried out)."""
+        self.faults[method].append(("drop", None))
+
+    def send_poll(self, user_id: int, *, language_code: str | None = "en") -> None:
+        """A poll as a Bot API server older than 9.6 sends it: options without persistent_id."""
+        poll = {"id": "5012", "question": "Which day suits you?", "total_voter_count": 0, "is_closed": False,
+                "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+                "options": [{"text": "Monday", "voter_count": 0}, {"text": "Tuesday", "voter_count": 0}]}
+        self._push({"message": self._message(user_id, language_code, poll=poll)})
+
     def last(self, chat_id: int) -> ChatMessage:
         return self.chats[chat_id][-1]
 
@@ -167,11 +197,29 @@ class FakeBotAPI:
                 params[key] = int(params[key])
         return params
 
-    async def endpoint(self, request: Request) -> JSONResponse:
+    async def endpoint(self, request: Request) -> Response:
         method = request.path_params["method"]
+        if self.faults.get("*"):
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
         params = await self._params(request)
-        if method != "getUpdates":
+        if method == "getUpdates":
+            self.poll_count += 1
+        else:
             self.requests.append(Sent(method, params))
+        fault = self.faults[method].pop(0) if self.faults.get(method) else None
+        if fault is not None:
+            kind, value = fault
+            if kind == "raw":
+                await self._notify()
+                return Response(value[1], status_code=value[0], media_type="text/html")
+            if kind == "result":
+                await self._notify()
+                return JSONResponse({"ok": True, "result": value})
+            if kind == "drop":
+                self.requests.pop()  # not carried out
+                request.receive.__self__.transport.close()  # uvicorn's request cycle: close the socket, no answer
+                await self._notify()
+                return Response(b"", status_code=500)
         if self.failures.get(method):
             status, body = self.failures[method].pop(0)
             await self._notify()
@@ -185,6 +233,8 @@ class FakeBotAPI:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
         result = await handler(params)
         await self._notify()
+        if fault is not None and fault[0] == "slow":
+            await asyncio.sleep(fault[1])
         if isinstance(result, JSONResponse):
             return result
         return JSONResponse({"ok": True, "result": result})

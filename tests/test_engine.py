@@ -10,6 +10,7 @@ import pytest
 from bot.conversation import Incoming, Kind
 from bot.conversation import engine as engine_module
 from bot.storage import db as db_module
+from tests.conftest import build_app
 from tests.helpers import Chat
 
 
@@ -48,11 +49,9 @@ async def test_busy_database_is_waited_for(app, settings):
 
 
 async def test_database_busy_for_too_long_gets_a_polite_answer(settings, monkeypatch):
-    from bot.app import create_app
-
     monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
     monkeypatch.setattr(engine_module, "BUSY_RETRIES", (0.01, 0.01))
-    app = create_app(settings)
+    app = build_app(settings)
     path = settings.database_url.split("///", 1)[1]
     blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")

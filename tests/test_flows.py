@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from bot.conversation.messages import BACK_TOKEN, HOME_TOKEN
 from bot.i18n import AUTONYMS, translator
 from bot.storage.models import message_table, resident_table
+from tests.conftest import build_app
 from tests.helpers import Chat, offers_way_home
 
 
@@ -291,12 +292,10 @@ async def test_resident_without_language_hint_gets_english(app):
 
 
 async def test_state_survives_a_new_engine(app, settings):
-    from bot.app import create_app
-
     chat = Chat(app.engine)
     await chat.onboard()
     await chat.press("⚙️ Settings")
-    second = create_app(settings)
+    second = build_app(settings)
     try:
         restarted = Chat(second.engine)
         restarted.last = chat.last

@@ -8,10 +8,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import create_app
 from bot.conversation import Incoming, Kind
 from bot.i18n import LOCALES
-from tests.conftest import make_settings
+from tests.conftest import build_app, make_settings
 from tests.helpers import offers_way_home
 
 COMMANDS = ["start", "menu", "help", "language", "delete", "unknown", "START", ""]
@@ -38,7 +37,7 @@ def test_any_input_sequence_gets_a_way_home(sqlite_url, hint, steps):
 
 
 async def _run(url: str, hint, steps) -> None:
-    app = create_app(make_settings(url))
+    app = build_app(make_settings(url))
     user = f"prop{next(_users)}"
     last = None
     try:

@@ -54,7 +54,9 @@ def test_every_direct_dependency_is_installed():
 
 
 def _bot(*args: str, database_url: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
+    snapshots = f"{database_url.rsplit('/', 1)[0]}/published".split("///", 1)[-1] if "sqlite" in database_url \
+        else "/tmp/published-pg"
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "", "CONTENT_SNAPSHOT_DIR": snapshots}
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                           cwd=PROJECT_ROOT, env=env, timeout=120)
 

@@ -9,22 +9,20 @@ from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, split_text
 from bot.conversation import Reply
+from bot.conversation.engine import reply_payload
 from bot.conversation.messages import Button
 from bot.i18n import translator
 from bot.storage.models import resident_table
-from tests.conftest import TEST_TOKEN, make_settings
+from tests.conftest import TEST_TOKEN, build_app, make_settings
 
 USER = 424242
 
 
 @pytest.fixture
 async def telegram(fake_telegram, sqlite_url):
-    from bot.app import create_app
-
     settings = make_settings(sqlite_url, TELEGRAM_BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.base_url)
-    app = create_app(settings)
+    app = build_app(settings)
     channel = TelegramChannel(settings=settings, engine=app.engine, db=app.db)
-    channel.retry_waits = []
     await channel.start(poll_timeout=1)
     yield channel, app
     await channel.stop()
@@ -137,7 +135,8 @@ async def test_long_reply_is_split_with_the_keyboard_on_the_last_part(telegram, 
     channel, _app = telegram
     text = ("A paragraph of guidance. " * 40 + "\n\n") * 12  # about 12,000 characters
     reply = Reply(text=text, rows=[[Button("🏠 Home", "nav|home")]], screen="x")
-    await channel.deliver(channel.application.bot, USER, None, [reply])
+    result = await channel.sender.send_payload(str(USER), reply_payload(reply))
+    assert result.outcome == "sent"
     sent = fake_telegram.calls("sendMessage")
     assert len(sent) == 3
     assert all(len(s.params["text"]) <= 4096 for s in sent)
@@ -173,7 +172,7 @@ async def test_bot_run_polls_and_stops_cleanly_on_sigterm(fake_telegram, sqlite_
     from bot import PROJECT_ROOT
 
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TEST_TOKEN, "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-           "DATABASE_URL": sqlite_url, "LOG_LEVEL": "INFO"}
+           "DATABASE_URL": sqlite_url, "LOG_LEVEL": "INFO", "CONTENT_SNAPSHOT_DIR": str(tmp_path / "published")}
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

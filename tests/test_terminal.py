@@ -56,7 +56,8 @@ def test_render_numbers_buttons_and_lists_phone_numbers():
 
 
 def test_make_run_without_token_starts_the_terminal_chat_and_explains_telegram(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "CONTENT_SNAPSHOT_DIR": str(tmp_path / "published")}
     subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True,
                    capture_output=True, timeout=120)
     result = subprocess.run([sys.executable, "-m", "bot", "run", "--fallback-chat"], cwd=PROJECT_ROOT, env=env,

@@ -1,51 +1,60 @@
-"""Telegram through python-telegram-bot: long polling, inline keyboards, edit in place, safe sending."""
+"""Telegram through python-telegram-bot: long polling into the inbox, inline keyboards, edit in place, safe sending.
+
+The adapter uses python-telegram-bot as a Bot API client (its request class, error mapping and Update parsing) but
+not its Application/Updater: we poll getUpdates ourselves and record each raw update in the inbox before the next
+poll tells Telegram it was received, parse it afterwards (an update the library cannot read is kept, marked and
+skipped, not retried forever), and send every reply through the outbox.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import random
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future behaviour
 
-from telegram import (
-    BotCommand,
-    CallbackQuery,
-    Message,
-    Update,
-)
+from telegram import Bot, BotCommand, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram_request import AiohttpRequest
+from bot.channels.telegram_request import AiohttpRequest, NotSent
 from bot.conversation import Incoming, Kind, Reply
-from bot.conversation.engine import ConversationEngine
-from bot.i18n import LOCALES, TELEGRAM_LANGUAGE_CODES, translator
+from bot.conversation.engine import ConversationEngine, Receipt, TurnDeferred, payload_reply, reply_payload
+from bot.i18n import LOCALES, TELEGRAM_LANGUAGE_CODES, choose_locale, translator
+from bot.services.inbox import Deferred, Dispatcher
+from bot.services.outbox import Outbox, Outcome, Result
 from bot.settings import Settings
-from bot.storage import crud
+from bot.storage import crud, mail
 from bot.storage.db import Database
+from bot.storage.mail import InboxRow, OutboxRow
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
-MAX_SEND_ATTEMPTS = 5
-MAX_RETRY_AFTER = 300.0  # seconds; a longer flood wait is not worth holding a resident's turn for
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: Waits between failed polls (seconds), with jitter: a Bot API outage is retried, slower and slower.
+POLL_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+#: Closed inbox rows are kept this long (Telegram re-delivers an unconfirmed update for at most a day).
+INBOX_KEEP = timedelta(days=2)
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "animation", "audio", "document", "contact",
                "poll", "dice", "venue")
 
@@ -60,8 +69,8 @@ def to_incoming(update: Update) -> Incoming | None:
         return Incoming(CHANNEL, str(user.id), Kind.CHOICE, text=query.data or "",
                         language_hint=user.language_code)
     message = update.message
-    if message is None or message.from_user is None:
-        return None
+    if message is None or message.from_user is None or message.chat.type != "private":
+        return None  # edits, channel posts and group messages are not conversations with the bot
     user = message.from_user
     base = {"channel": CHANNEL, "user_key": str(user.id), "language_hint": user.language_code}
     if message.text is not None:
@@ -123,10 +132,6 @@ warnings.filterwarnings(
     "ignore", message=r"Please use 'Bot\.(send_message|edit_message_text)'", category=PTBUserWarning)
 
 
-async def _api(bot, endpoint: str, **kwargs: Any) -> Any:
-    return await bot.do_api_request(endpoint, api_kwargs={k: v for k, v in kwargs.items() if v is not None})
-
-
 def _retry_seconds(exc: RetryAfter) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -134,134 +139,286 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class TelegramChannel:
-    """Wires the engine into a PTB Application and delivers its replies."""
+class ChannelStopped(Exception):
+    """The channel cannot go on (the token was revoked): the bot stops with this one-line reason."""
 
-    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database) -> None:
+
+def sender_of(raw: dict) -> str | None:
+    """Who sent a raw update, read without any library (so that one resident's updates stay in order)."""
+    for kind in ("message", "callback_query", "edited_message"):
+        body = raw.get(kind)
+        if isinstance(body, dict):
+            user = body.get("from")
+            if isinstance(user, dict) and isinstance(user.get("id"), int):
+                return str(user["id"])
+    return None
+
+
+def classify(exc: Exception) -> Result:
+    """What a failed Bot API request means for the message it carried."""
+    if isinstance(exc, RetryAfter):
+        return Result(Outcome.RETRY, retry_after=max(0.0, _retry_seconds(exc)), error="429 flood control")
+    if isinstance(exc, Forbidden):
+        return Result(Outcome.BLOCKED, error="403 blocked")
+    if isinstance(exc, ChatMigrated | BadRequest):
+        return Result(Outcome.FAILED, error=f"400 {str(exc)[:80]}")
+    if isinstance(exc, NotSent):
+        return Result(Outcome.RETRY, error="not sent: no connection")
+    if isinstance(exc, TimedOut):
+        return Result(Outcome.UNKNOWN, error="timed out after sending")
+    if isinstance(exc, InvalidToken | Conflict):
+        return Result(Outcome.RETRY, error=type(exc).__name__)
+    if isinstance(exc, NetworkError) and str(exc).startswith("aiohttp."):
+        return Result(Outcome.UNKNOWN, error=f"connection lost after sending ({str(exc)[:60]})")
+    return Result(Outcome.RETRY, error=f"{type(exc).__name__} {str(exc)[:80]}")  # 5xx: Telegram did not take it
+
+
+class TelegramSender:
+    """Delivers outbox rows (channel-neutral replies) as Bot API calls: edit in place, split long text."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def call(self, endpoint: str, **params: Any) -> Any:
+        return await self.bot.do_api_request(endpoint, api_kwargs={k: v for k, v in params.items() if v is not None})
+
+    async def send(self, row: OutboxRow) -> Result:
+        return await self.send_payload(row.recipient, row.payload or {})
+
+    async def send_payload(self, recipient: str, payload: dict) -> Result:
+        reply = payload_reply(payload)
+        chat_id = int(recipient)
+        chunks = split_text(reply_text(reply))
+        markup = reply_markup(reply)
+        edit = payload.get("edit") or {}
+        try:
+            if edit.get("message_id") and len(chunks) == 1:
+                try:
+                    await self.call("editMessageText", chat_id=chat_id, message_id=edit["message_id"],
+                                    text=chunks[0], reply_markup=markup)
+                    return Result(Outcome.SENT)
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        return Result(Outcome.SENT)
+                    # the message is too old to edit, or gone: send the reply as a new message
+            for number, chunk in enumerate(chunks, start=1):
+                await self.call("sendMessage", chat_id=chat_id, text=chunk,
+                                reply_markup=markup if number == len(chunks) else None)
+        except TelegramError as exc:
+            return classify(exc)
+        return Result(Outcome.SENT)
+
+
+class TelegramChannel:
+    """Long polling into the inbox, the dispatcher that runs each update once, and the outbox sender."""
+
+    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database,
+                 poll_backoff: tuple[float, ...] = POLL_BACKOFF) -> None:
         self.settings = settings
         self.engine = engine
         self.db = db
-        self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-        self.application: Application | None = None
+        self.poll_backoff = poll_backoff
+        self.bot: Bot | None = None
+        self.sender: TelegramSender | None = None
+        self.outbox: Outbox | None = None
+        self.dispatcher = Dispatcher(self.handle_row, on_flood=self.on_flood)
+        self._tasks: list[asyncio.Task] = []
+        self._stop = asyncio.Event()
+        self.offset: int | None = None
+        self.username: str | None = None
 
-    async def start(self, *, poll_timeout: int = 30) -> Application:
-        """Initialise the bot, set its commands and start long polling."""
-        application = self.application = self.build()
-        await application.initialize()
-        await self.set_commands(application)
-        await application.updater.start_polling(
-            timeout=poll_timeout, poll_interval=0, allowed_updates=["message", "callback_query"])
-        await application.start()
-        log.info("telegram: polling as @%s", application.bot.username)
-        return application
-
-    async def stop(self) -> None:
-        application = self.application
-        if application is None:
-            return
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        self.application = None
-
-    def build(self) -> Application:
+    def build_bot(self) -> Bot:
         assert self.settings.telegram_bot_token is not None
         base = self.settings.telegram_api_base_url.rstrip("/")
         file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
-        application = (
-            ApplicationBuilder()
-            .token(self.settings.telegram_bot_token.get_secret_value())
-            .base_url(base)
-            .base_file_url(file_base)
-            .concurrent_updates(256)  # different residents at once; the engine keeps each one in order
-            .request(AiohttpRequest(connection_pool_size=8))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=60))
-            .build()
-        )
-        application.add_handler(CallbackQueryHandler(self.on_callback))
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, self.on_message))
-        application.add_error_handler(self.on_error)
-        return application
+        return Bot(self.settings.telegram_bot_token.get_secret_value(), base_url=base, base_file_url=file_base,
+                   request=AiohttpRequest(connection_pool_size=16, read_timeout=30.0),
+                   get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=90.0))
 
-    # -- handlers ----------------------------------------------------------------------------------------
+    async def start(self, *, poll_timeout: int = 30) -> None:
+        """Check the token (getMe), set the command list, take up what the last run left, start polling."""
+        self.bot = self.build_bot()
+        try:
+            await self.bot.initialize()
+        except InvalidToken:
+            await self.bot.shutdown()
+            raise ChannelStopped("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): the token was revoked "
+                                 "or mistyped. Get a valid one from @BotFather.") from None
+        self.username = self.bot.username
+        self.sender = TelegramSender(self.bot)
+        self.outbox = Outbox(self.db, self.sender, on_blocked=self.mark_unreachable)
+        await self.set_commands()
+        await self.outbox.recover()
+        left = await self.db.read(mail.unfinished_updates, channel=CHANNEL)
+        if left:
+            log.warning("telegram: %d update(s) received before the last stop were not answered; answering now",
+                        len(left))
+            self.dispatcher.submit(left)
+        last = await self.db.read(mail.last_update_id, channel=CHANNEL)
+        self.offset = last + 1 if last is not None else None
+        self._tasks = [asyncio.create_task(self.poll(poll_timeout), name="telegram-poll"),
+                       asyncio.create_task(self.outbox.run(self._stop), name="telegram-outbox")]
+        log.info("telegram: polling as @%s", self.username)
 
-    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a private message."""
-        incoming = to_incoming(update)
-        if incoming is None:
-            return
-        chat_id = update.effective_chat.id
-        await self.engine.handle(incoming, lambda replies: self.deliver(context.bot, chat_id, None, replies))
+    @property
+    def tasks(self) -> list[asyncio.Task]:
+        """The channel's long-running tasks; the runner stops the bot when one of them ends."""
+        return list(self._tasks)
 
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a button press: edit the menu in place where that reads naturally."""
-        query = update.callback_query
-        incoming = to_incoming(update)
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        await self.engine.handle(incoming, lambda replies: self.deliver(context.bot, chat_id, query, replies))
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.dispatcher.close()
+        if self.bot is not None:
+            await self.bot.shutdown()
+            self.bot = None
 
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram handler error", exc_info=context.error)
+    # -- receiving -----------------------------------------------------------------------------------------
 
-    # -- delivery ----------------------------------------------------------------------------------------
-
-    async def deliver(self, bot, chat_id: int, query: CallbackQuery | None, replies: list[Reply]) -> None:
-        """Send the replies in order; a callback's menu is edited in place when it fits one message."""
-        if query is not None:
-            await self._call(chat_id, query.answer, quiet=True)
-        for index, reply in enumerate(replies):
-            chunks = split_text(reply_text(reply))
-            markup = reply_markup(reply)
-            message = query.message if query is not None and index == 0 else None
-            if isinstance(message, Message) and len(chunks) == 1:
-                edit = partial(_api, bot, "edit_message_text", chat_id=message.chat.id,
-                               message_id=message.message_id, text=chunks[0], reply_markup=markup)
-                if await self._call(chat_id, edit, edit=True) is not None:
-                    continue
-            for number, chunk in enumerate(chunks, start=1):
-                send = partial(_api, bot, "send_message", chat_id=chat_id, text=chunk,
-                               reply_markup=markup if number == len(chunks) else None)
-                if await self._call(chat_id, send) is None:
-                    return
-
-    async def _call(self, chat_id: int, request: Callable[[], Awaitable[Any]], *, edit: bool = False,
-                    quiet: bool = False) -> Any | None:
-        """Make one Bot API request, honouring RetryAfter; None when it could not be done."""
-        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+    async def poll(self, timeout: int) -> None:
+        """Fetch updates, record them in the inbox, hand them to the dispatcher; the next getUpdates (with an
+        offset past them) tells Telegram they arrived. Transient failures are retried with backoff; a revoked
+        token ends polling with ChannelStopped."""
+        failures = 0
+        while not self._stop.is_set():
             try:
-                result = await request()
-                return result if result is not None else True
-            except RetryAfter as exc:
-                wait = _retry_seconds(exc)
-                if wait > MAX_RETRY_AFTER or attempt == MAX_SEND_ATTEMPTS:
-                    log.warning("flood control: giving up after %s attempts (retry_after=%ss)", attempt, wait)
-                    return None
-                await self.sleep(wait)
-            except Forbidden:
-                await self.mark_unreachable(chat_id)
-                return None
-            except BadRequest as exc:
-                message = str(exc).lower()
-                if edit and "not modified" in message:
-                    return True
-                if not quiet and not edit:
-                    log.warning("telegram refused a message: %s", exc)
-                return None
-            except (TimedOut, NetworkError) as exc:
-                if attempt == MAX_SEND_ATTEMPTS:
-                    log.warning("telegram unreachable after %s attempts: %s", attempt, exc)
-                    return None
-                await self.sleep(min(2.0**attempt, 30.0))
-        return None
+                raw = await self.bot.do_api_request(
+                    "getUpdates", api_kwargs={"offset": self.offset, "timeout": timeout, "limit": 100,
+                                              "allowed_updates": ALLOWED_UPDATES})
+                updates = self._check(raw)
+                rows = await self.db.write(
+                    mail.record_updates, channel=CHANNEL, now=utcnow(),
+                    updates=[(u["update_id"], sender_of(u), json.dumps(u, ensure_ascii=False)) for u in updates])
+            except InvalidToken:
+                raise ChannelStopped("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized) while polling: the "
+                                     "token was revoked. Get a new one from @BotFather and restart.") from None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                wait = self._poll_wait(exc, failures)
+                log.warning("telegram: getUpdates failed (%s); polling again in %.1f s",
+                            _describe(exc), wait)
+                await self._sleep_or_stop(wait)
+                continue
+            if failures:
+                log.info("telegram: polling works again after %d failed attempt(s)", failures)
+                failures = 0
+            if updates:
+                self.offset = max(u["update_id"] for u in updates) + 1
+            self.dispatcher.submit(rows)
+        await asyncio.sleep(0)
 
-    async def mark_unreachable(self, chat_id: int) -> None:
+    @staticmethod
+    def _check(raw: Any) -> list[dict]:
+        """The result of getUpdates, or ValueError when it is not a list of updates with integer ids."""
+        if not isinstance(raw, list) or not all(
+                isinstance(u, dict) and isinstance(u.get("update_id"), int) and not isinstance(u["update_id"], bool)
+                for u in raw):
+            raise ValueError("getUpdates returned something that is not a list of updates")
+        return raw
+
+    def _poll_wait(self, exc: Exception, failures: int) -> float:
+        if isinstance(exc, RetryAfter):
+            return _retry_seconds(exc)
+        if isinstance(exc, Conflict):
+            log.error("telegram: another process is polling with this token, or a webhook is set (409 Conflict)")
+        base = self.poll_backoff[min(failures, len(self.poll_backoff)) - 1]
+        return base * random.uniform(0.8, 1.2)
+
+    async def _sleep_or_stop(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def handle_row(self, row: InboxRow) -> None:
+        """Run one recorded update through the conversation and deliver its replies."""
+        try:
+            update = Update.de_json(json.loads(row.payload or "null"), self.bot)
+            if update is None:
+                raise ValueError("empty update")
+        except Exception as exc:
+            log.error("telegram: update %s cannot be read by python-telegram-bot (%s); skipped", row.update_id,
+                      type(exc).__name__)
+            await self.db.write(mail.finish_update, inbox_id=row.id, status="skipped", now=utcnow(),
+                                error=f"unreadable: {type(exc).__name__}", keep_payload=True)
+            return
+        incoming = to_incoming(update)
+        query = update.callback_query
+        if incoming is not None and query is not None and not self._own_chat(update):
+            incoming = None  # a button pressed under someone else's message: never act on it
+            await self._answer(query.id, translator(choose_locale(None, query.from_user.language_code))(
+                "This button is not for you."))
+        elif query is not None:
+            await self._answer(query.id)
+        if incoming is None:
+            await self.db.write(mail.finish_update, inbox_id=row.id, status="skipped", now=utcnow(),
+                                error="not for the bot")
+            return
+        edit = None
+        if query is not None and query.message is not None and query.message.message_id:
+            edit = {"message_id": query.message.message_id}
+        chat_id = update.effective_chat.id if update.effective_chat is not None else int(incoming.user_key)
+        receipt = Receipt(inbox_id=row.id, recipient=str(chat_id), edit=edit)
+        try:
+            ids = await self.engine.process(incoming, receipt)
+        except TurnDeferred as exc:
+            if row.attempts == 0:  # tell the resident once; the update is answered when the database is back
+                await self.sender.send_payload(str(chat_id), reply_payload(exc.apology))
+            await self.db_retry(row)
+            raise Deferred from None
+        await self.outbox.send_now(ids)
+
+    async def db_retry(self, row: InboxRow) -> None:
+        try:
+            attempts = await self.db.write(mail.retry_update, inbox_id=row.id, error="database unavailable")
+        except Exception:
+            attempts = row.attempts + 1
+        object.__setattr__(row, "attempts", attempts)
+
+    @staticmethod
+    def _own_chat(update: Update) -> bool:
+        """A button counts only in the private chat of the person who pressed it."""
+        query = update.callback_query
+        message = query.message
+        if message is None:
+            return True
+        return message.chat.type == "private" and message.chat.id == query.from_user.id
+
+    async def _answer(self, query_id: str, text: str | None = None) -> None:
+        """Stop the button's spinner (best effort: the reply itself is what matters)."""
+        try:
+            await self.sender.call("answerCallbackQuery", callback_query_id=query_id, text=text)
+        except TelegramError as exc:
+            log.info("telegram: answerCallbackQuery failed (%s)", type(exc).__name__)
+
+    async def on_flood(self, row: InboxRow) -> None:
+        """Tell a resident who sent many messages at once, once, that they are answered in order."""
+        if row.user_key is None:
+            return
+        record = await self.db.read(crud.find_resident, channel=CHANNEL, user_key=row.user_key)
+        hint = None
+        try:
+            hint = json.loads(row.payload or "{}").get("message", {}).get("from", {}).get("language_code")
+        except (ValueError, AttributeError):
+            pass
+        _ = translator(choose_locale(record.locale if record else None, hint, self.settings.default_locale))
+        text = _("You sent many messages at once. I answer them one by one, in order: please wait a moment "
+                 "before sending more.")
+        await self.sender.send_payload(row.user_key, {"text": text})
+
+    async def mark_unreachable(self, recipient: str) -> None:
         """The resident blocked the bot: remember it, and stop trying."""
-        await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=str(chat_id), now=utcnow())
+        await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=recipient, now=utcnow())
         log.info("telegram resident marked unreachable (blocked the bot)")
 
-    async def set_commands(self, application: Application) -> None:
+    async def set_commands(self) -> None:
         """Set the command list in every language."""
         for locale in LOCALES:
             _ = translator(locale)
@@ -274,6 +431,11 @@ class TelegramChannel:
             ]
             code = TELEGRAM_LANGUAGE_CODES.get(locale)
             try:
-                await application.bot.set_my_commands(commands, language_code=code)
-            except Exception as exc:  # the bot still works without its command list
-                log.warning("could not set the command list for %s: %s", locale, exc)
+                await self.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:  # the bot still works without its command list
+                log.warning("could not set the command list for %s: %s", locale, type(exc).__name__)
+
+
+def _describe(exc: Exception) -> str:
+    """A failure in a log line: its kind and the server's words, never a URL (it would carry the token)."""
+    return f"{type(exc).__name__}: {str(exc)[:120]}" if str(exc) else type(exc).__name__

@@ -19,6 +19,10 @@ from telegram.request import BaseRequest, RequestData
 USER_AGENT = "jeonnam-support-bot (python-telegram-bot; aiohttp)"
 
 
+class NotSent(NetworkError):
+    """The request never left: no connection could be made. Sending it again cannot deliver it twice."""
+
+
 class AiohttpRequest(BaseRequest):
     def __init__(self, *, connection_pool_size: int = 8, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -74,10 +78,15 @@ class AiohttpRequest(BaseRequest):
         elif request_data is not None:
             kwargs["data"] = json.dumps(request_data.parameters, ensure_ascii=False).encode()
             kwargs["headers"] = {"Content-Type": "application/json"}
+        # Error messages name the kind of failure only: aiohttp's own text carries the URL, and the URL the token.
         try:
             async with self._session.request(method, url, timeout=timeout, **kwargs) as response:
                 return response.status, await response.read()
-        except TimeoutError as err:
-            raise TimedOut from err
+        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as err:
+            raise NotSent(f"aiohttp.{err.__class__.__name__}") from None
+        except TimeoutError:
+            raise TimedOut("timed out waiting for the Bot API") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}") from None
+        except ValueError as err:  # an address aiohttp/yarl cannot use
+            raise NotSent(f"invalid Bot API address ({err.__class__.__name__})") from None

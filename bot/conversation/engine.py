@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import OperationalError
 
@@ -25,16 +26,20 @@ from bot.conversation.messages import (
 from bot.conversation.screens import Context, Outcome, Profile, Registry, Services, View
 from bot.i18n import Translator, choose_locale, translator
 from bot.settings import Settings
-from bot.storage import crud
+from bot.storage import crud, mail
 from bot.storage.db import Database
 from bot.storage.types import utcnow
+from bot.text import ascii_digits, clean
 
 log = logging.getLogger(__name__)
 
 MAX_STACK = 20
 MAX_TEXT = 4000  # longer typed text is answered with a note (Telegram itself stops at 4096)
 BUSY_RETRIES = (0.05, 0.2, 0.5, 1.0)
-MAX_STALE_RETRIES = 3
+#: Another worker saved the same resident's conversation first: run the turn again, after a jittered pause so that
+#: two workers do not keep colliding (issue 7: with three quick retries 1 message in 80 was refused on PostgreSQL).
+MAX_STALE_RETRIES = 12
+STALE_BACKOFF = 0.01  # seconds, doubled each time, up to 0.5 s, with ±50% jitter
 
 Deliver = Callable[[list[Reply]], Awaitable[None]]
 
@@ -56,9 +61,58 @@ class _Turn:
     screen: str  # the screen the outcome is relative to
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A durable turn: the inbox row it closes and where its replies are queued (the outbox)."""
+
+    inbox_id: int
+    recipient: str  # the channel's address for the replies (a Telegram chat id)
+    edit: dict | None = None  # a channel hint for the first reply, e.g. the Telegram message a button was pressed on
+
+
+@dataclass
+class TurnResult:
+    replies: list[Reply]
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+class TurnDeferred(Exception):
+    """The database failed (full disk, busy for too long): the update stays in the inbox to be tried again."""
+
+    def __init__(self, apology: Reply) -> None:
+        super().__init__("database unavailable")
+        self.apology = apology
+
+
+def reply_payload(reply: Reply, *, edit: dict | None = None) -> dict:
+    """A Reply as the outbox keeps it (JSON), for any channel's sender."""
+    payload: dict = {"text": reply.text, "screen": reply.screen,
+                     "rows": [[[button.label, button.token] for button in row] for row in reply.rows]}
+    if reply.actions:
+        payload["actions"] = [[action.kind, action.label, action.value] for action in reply.actions]
+    if edit:
+        payload["edit"] = edit
+    return payload
+
+
+def payload_reply(payload: dict) -> Reply:
+    """The Reply an outbox payload was made from."""
+    from bot.conversation.messages import Action
+
+    return Reply(text=payload.get("text", ""), screen=payload.get("screen", ""),
+                 rows=[[Button(label, token) for label, token in row] for row in payload.get("rows", [])],
+                 actions=[Action(kind, label, value) for kind, label, value in payload.get("actions", [])])
+
+
 def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _error_kind(exc: Exception) -> str:
+    """What went wrong, in words that never include the statement's parameters (a resident's text)."""
+    orig = getattr(exc, "orig", None) or exc
+    return f"{type(orig).__name__}: {str(orig).splitlines()[0][:120]}" if str(orig) else type(orig).__name__
 
 
 class ConversationEngine:
@@ -75,32 +129,71 @@ class ConversationEngine:
         """Run one turn for `incoming` and hand the replies to `deliver` while still holding the resident's
         lock, so that one resident's replies leave in the order the messages came."""
         async with self.locks.hold((incoming.channel, incoming.user_key)):
-            replies = await self._turn_with_retries(incoming)
+            replies = (await self._turn_with_retries(incoming, None)).replies
             if deliver is not None:
                 await deliver(replies)
             return replies
 
-    async def _turn_with_retries(self, incoming: Incoming) -> list[Reply]:
+    async def process(self, incoming: Incoming, receipt: Receipt) -> list[int]:
+        """Run one durable turn: the conversation state, the closing of the inbox row and the replies queued in the
+        outbox are one transaction. Return the outbox ids of the replies, in order.
+
+        Raises TurnDeferred when the database cannot take the turn: the inbox row stays open for another try."""
+        async with self.locks.hold((incoming.channel, incoming.user_key)):
+            return (await self._turn_with_retries(incoming, receipt)).outbox_ids
+
+    async def _turn_with_retries(self, incoming: Incoming, receipt: Receipt | None) -> TurnResult:
         busy_waits = iter(BUSY_RETRIES)
-        for _attempt in range(MAX_STALE_RETRIES + len(BUSY_RETRIES) + 1):
+        stale = 0
+        while True:
             try:
-                return await self._turn(incoming)
+                return await self._turn(incoming, receipt)
             except crud.StaleState:
-                log.info("conversation changed by another worker; running the turn again")
+                stale += 1
+                if stale > MAX_STALE_RETRIES:
+                    log.error("gave up on a %s message after %d conflicts", incoming.kind, stale)
+                    return await self._failed(incoming, receipt, busy=True)
+                pause = min(STALE_BACKOFF * 2 ** (stale - 1), 0.5)
+                await asyncio.sleep(pause * random.uniform(0.5, 1.5))
             except OperationalError as exc:
-                if not _is_busy(exc):
-                    log.exception("database error on a %s message", incoming.kind)
-                    return [self._apology(incoming, busy=False)]
-                delay = next(busy_waits, None)
+                delay = next(busy_waits, None) if _is_busy(exc) else None
                 if delay is None:
-                    log.warning("database busy; asked the resident to resend (channel=%s)", incoming.channel)
-                    return [self._apology(incoming, busy=True)]
+                    if _is_busy(exc):
+                        log.warning("database busy; the %s message waits for another try", incoming.kind)
+                    else:
+                        log.error("database error on a %s message: %s", incoming.kind, _error_kind(exc))
+                    if receipt is not None:
+                        raise TurnDeferred(self._apology(incoming, busy=_is_busy(exc))) from None
+                    return TurnResult([self._apology(incoming, busy=_is_busy(exc))])
                 await asyncio.sleep(delay)
             except Exception:
                 log.exception("error on a %s message (channel=%s)", incoming.kind, incoming.channel)
-                return [self._apology(incoming, busy=False)]
-        log.error("gave up on a %s message after repeated conflicts", incoming.kind)
-        return [self._apology(incoming, busy=True)]
+                return await self._failed(incoming, receipt, busy=False)
+
+    async def _failed(self, incoming: Incoming, receipt: Receipt | None, *, busy: bool) -> TurnResult:
+        """A turn that cannot be done: the apology, queued with the closing of the inbox row when durable."""
+        apology = self._apology(incoming, busy=busy)
+        if receipt is None:
+            return TurnResult([apology])
+
+        def close(*, conn) -> list[int]:
+            mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="failed", now=self.clock(),
+                               error="conflict" if busy else "handler error")
+            return self._enqueue(conn, incoming, receipt, [apology])
+
+        try:
+            return TurnResult([apology], await self.db.write(close))
+        except OperationalError:
+            raise TurnDeferred(apology) from None
+
+    def _enqueue(self, conn, incoming: Incoming, receipt: Receipt, replies: list[Reply]) -> list[int]:
+        messages = [
+            {"channel": incoming.channel, "recipient": receipt.recipient, "kind": "reply",
+             "dedupe_key": f"in:{receipt.inbox_id}:{number}",
+             "payload": reply_payload(reply, edit=receipt.edit if number == 0 else None)}
+            for number, reply in enumerate(replies)
+        ]
+        return mail.enqueue(conn=conn, messages=messages, now=self.clock())
 
     def _apology(self, incoming: Incoming, *, busy: bool) -> Reply:
         _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
@@ -111,8 +204,9 @@ class ConversationEngine:
                      "at {phone}.").format(phone="1588-5949")
         return Reply(text=text, rows=[[Button(_("🏠 Home"), HOME_TOKEN)]], screen="error")
 
-    async def _turn(self, incoming: Incoming) -> list[Reply]:
+    async def _turn(self, incoming: Incoming, receipt: Receipt | None = None) -> TurnResult:
         """Load (one short read), decide and render (no transaction open), save (one short write)."""
+        incoming = replace(incoming, text=clean(incoming.text), args=clean(incoming.args))
         now = self.clock()
         key = {"channel": incoming.channel, "user_key": incoming.user_key}
         record = await self.db.read(crud.find_resident, **key)
@@ -144,20 +238,27 @@ class ConversationEngine:
         if profile.consented and not ctx.forget_everything:
             history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
 
-        def persist(*, conn) -> None:
+        def persist(*, conn) -> list[int]:
+            if receipt is not None and not mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="done",
+                                                              now=now):
+                return []  # processed already (another worker, or before a restart): nothing twice
             if ctx.forget_everything:
                 crud.delete_resident(conn=conn, resident_id=record.id)
-                return
-            if ctx.forget_history:
-                crud.delete_history(conn=conn, resident_id=record.id)
-            crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack, data=ctx.data,
-                           now=now, history=history)
-            for request in requests:
-                crud.create_help_request(conn=conn, resident_id=record.id, now=now, channel=incoming.channel,
-                                         **request)
+                mail.forget_user_updates(conn=conn, channel=incoming.channel, user_key=incoming.user_key)
+            else:
+                if ctx.forget_history:
+                    crud.delete_history(conn=conn, resident_id=record.id)
+                crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack,
+                               data=ctx.data, now=now, history=history)
+                for request in requests:
+                    crud.create_help_request(conn=conn, resident_id=record.id, now=now, channel=incoming.channel,
+                                             **request)
+            return self._enqueue(conn, incoming, receipt, [reply]) if receipt is not None else []
 
-        await self.db.write(persist)
-        return [reply]
+        outbox_ids = await self.db.write(persist)
+        if ctx.forget_everything:
+            await self.db.after_deletion()
+        return TurnResult([reply], outbox_ids)
 
     # -- deciding -------------------------------------------------------------------------------------
 
@@ -169,7 +270,7 @@ class ConversationEngine:
             welcome = _Turn(Outcome(goto=self.registry.welcome, reset=True), self.registry.welcome)
             outcome = None
             if incoming.kind is Kind.TEXT and incoming.text.strip():  # an emergency cannot wait for onboarding
-                outcome = await self._before_text(ctx, incoming.text.strip()[:MAX_TEXT])
+                outcome = await self._before_text(ctx, ascii_digits(incoming.text.strip()[:MAX_TEXT]))
             elif incoming.kind is Kind.LOCATION:
                 for handler in self.registry.location_handlers:
                     outcome = outcome or await handler(ctx, incoming.latitude, incoming.longitude)
@@ -183,8 +284,8 @@ class ConversationEngine:
                 return _Turn(await command(ctx, incoming.args), current)
             case Kind.CHOICE:
                 return await self._choice(ctx, current, incoming.text)
-            case Kind.TEXT:
-                return await self._text(ctx, current, incoming.text)
+            case Kind.TEXT:  # handlers match numbers in ASCII digits, whatever the resident's keyboard typed
+                return await self._text(ctx, current, ascii_digits(incoming.text))
             case Kind.LOCATION:
                 for handler in self.registry.location_handlers:
                     outcome = await handler(ctx, incoming.latitude, incoming.longitude)

@@ -13,6 +13,8 @@ Queries are small synchronous functions on a SQLAlchemy Connection (bot/storage/
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 #: every resident. The engine retries a busy database itself, asynchronously (engine.BUSY_RETRIES).
 SQLITE_BUSY_TIMEOUT_MS = 250
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,16 +38,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # What a resident deletes is overwritten on disk, not only unlinked from the b-tree.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (and its directory, if the bot creates it) readable by the bot's user only.
+
+    SQLite gives the -wal and -shm files the permissions of the database file."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def sqlite_engine(url: str) -> Engine:
     """A synchronous SQLite engine with the pragmas set on every connection."""
     parsed = make_url(url).set(drivername="sqlite+pysqlite")
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(parsed.database))
     engine = create_sync_engine(
-        parsed, pool_size=1, max_overflow=0, pool_timeout=60,
+        parsed, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
     event.listen(engine, "connect", _sqlite_pragmas)
@@ -65,7 +80,8 @@ class Database:
             self._sync = sqlite_engine(url)
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         else:
-            self._async = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self._async = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                              hide_parameters=True)
 
     async def read(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run fn(conn=…, **kwargs) in a transaction that is rolled back (nothing to commit)."""
@@ -94,14 +110,48 @@ class Database:
         transaction = conn.begin()
         try:
             result = fn(conn=conn, **kwargs)
+            if commit:
+                transaction.commit()
+            else:
+                transaction.rollback()
         except BaseException:
-            transaction.rollback()
+            # A failed COMMIT (a full disk) leaves the transaction open on a connection that lives on: roll it back,
+            # and if even that fails, drop the connection so that the next transaction starts on a fresh one.
+            self._discard_transaction(conn, transaction)
             raise
-        if commit:
-            transaction.commit()
-        else:
-            transaction.rollback()
         return result
+
+    def _discard_transaction(self, conn: Connection, transaction) -> None:
+        try:
+            if transaction.is_active:
+                transaction.rollback()
+        except Exception:
+            log.warning("could not roll back after a failed transaction; reconnecting")
+        if conn.in_transaction() or conn.invalidated:
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    async def after_deletion(self) -> None:
+        """After a resident's data was deleted: copy the write-ahead log into the database file and empty it, so that
+        the deleted text does not survive in bot.sqlite3-wal (with secure_delete it is overwritten in the file)."""
+        if self._sync is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, self._checkpoint)
+        except Exception as exc:  # the deletion itself is committed; a busy reader can delay the truncation
+            log.warning("WAL checkpoint after a deletion did not complete: %s", type(exc).__name__)
+
+    def _checkpoint(self) -> None:
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self._sync.connect()
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()
 
     def run_blocking(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """For command-line tools with no event loop: run a write transaction and wait."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime, utcnow
@@ -83,7 +83,62 @@ class HelpRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class InboxUpdate(SQLModel, table=True):
+    """The front door: an update a channel delivered, recorded before the channel is told it arrived.
+
+    Processed exactly once (`status` leaves "new" in the same transaction as the conversation turn). The raw payload
+    is kept only until then: it may hold what a resident wrote before agreeing to anything."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id", name="uq_inbox_channel_update"),
+        Index("ix_inbox_status_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_id: int = Field(sa_column=Column(BigInteger, nullable=False))  # the channel's own id (Telegram update_id)
+    user_key: str | None = Field(default=None, max_length=128)  # who sent it: one resident's updates run in order
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # raw JSON, cleared when done
+    status: str = Field(default="new", max_length=12)  # new, done, skipped (unreadable or not for us), failed
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=200)  # what kind of failure; never the resident's text
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """The back door: every message the system sends is written here first, then delivered by the channel's sender.
+
+    `dedupe_key` is unique, so writing the same message twice (a retried turn, an alert seen in two polls) queues it
+    once; `status` moves pending → sending → sent (or blocked, failed) and a crash in between loses nothing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_queue", "channel", "status", "priority", "id"),
+        Index("ix_outbox_batch", "batch"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    recipient: str = Field(max_length=128)  # the channel's address: a Telegram chat id
+    kind: str = Field(max_length=16)  # reply, relay, notice, alert, broadcast
+    priority: int = Field(default=0)  # lower first: replies 0, counselor relays 10, bulk 50
+    dedupe_key: str = Field(max_length=160)
+    batch: str | None = Field(default=None, max_length=64)  # an alert or broadcast id, for delivery counts
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # cleared when sent
+    status: str = Field(default="pending", max_length=12)  # pending, sending, sent, blocked, failed
+    attempts: int = Field(default=0)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)  # retry after this time
+    error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 resident_table = Resident.__table__
 conversation_table = Conversation.__table__
 message_table = MessageLog.__table__
 help_request_table = HelpRequest.__table__
+inbox_table = InboxUpdate.__table__
+outbox_table = OutboxMessage.__table__

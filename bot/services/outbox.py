@@ -1,0 +1,196 @@
+"""The back door: every message the system sends leaves through the outbox, delivered by the channel's sender.
+
+A message is written to the outbox table first (in the same transaction as whatever decided to send it), then
+claimed ("sending"), sent, and marked with its outcome. A crash between the two loses nothing: on start, messages a
+previous run was sending go back to the queue. The sender honours the channel's rate limits, waits out a 429's
+retry_after, stops for a recipient who blocked the bot (403), retries transient errors with backoff, and never
+retries a message that may already have been delivered (a timeout after the request was sent): that one is recorded
+as "unknown" rather than sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.storage import mail
+from bot.storage.db import Database
+from bot.storage.mail import OutboxRow
+from bot.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # not delivered; try again (after retry_after when the channel said so)
+    BLOCKED = "blocked"  # the recipient blocked the bot: stop
+    FAILED = "failed"  # refused for good (a bad request)
+    UNKNOWN = "unknown"  # may have been delivered: never sent again
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    retry_after: float | None = None
+    error: str | None = None  # the kind of failure, never the text
+
+
+class Sender(Protocol):
+    """What a channel provides: deliver one outbox row."""
+
+    channel: str
+
+    async def send(self, row: OutboxRow) -> Result: ...
+
+
+#: Transient failures are retried after these waits (seconds), then the message is given up as failed.
+BACKOFF = (1.0, 5.0, 30.0, 120.0, 600.0)
+
+
+class RateLimiter:
+    """At most `rate` sends a second overall (a token bucket with a small burst)."""
+
+    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._clock = clock
+        self._last = clock()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class Outbox:
+    """Delivers the outbox rows of one channel through its sender."""
+
+    def __init__(self, db: Database, sender: Sender, *, rate: float = 30.0, burst: int = 30,
+                 clock: Callable[[], datetime] = utcnow, backoff: tuple[float, ...] = BACKOFF,
+                 on_blocked: Callable[[str], Awaitable[None]] | None = None, batch_size: int = 100) -> None:
+        self.db = db
+        self.sender = sender
+        self.channel = sender.channel
+        self.clock = clock
+        self.backoff = backoff
+        self.limiter = RateLimiter(rate, burst)
+        self.on_blocked = on_blocked
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._paused_until = 0.0  # monotonic time before which nothing is sent (after a 429)
+        self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
+
+    def wake(self) -> None:
+        """Something was queued: the background loop looks at the queue now instead of at its next tick."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """On start: what a previous run was sending when it stopped is queued again."""
+        released = await self.db.write(mail.release_claims, channel=self.channel)
+        if released:
+            log.warning("%s: %d message(s) were being sent when the last run stopped; sending them again",
+                        self.channel, released)
+        return released
+
+    async def send_now(self, ids: Iterable[int]) -> None:
+        """Deliver these queued messages at once, in order (a turn's replies): claimed first, so the background loop
+        and another worker never send them too."""
+        ids = list(ids)
+        if not ids:
+            return
+        rows = await self.db.write(mail.claim, channel=self.channel, now=self.clock(), ids=ids)
+        for row in rows:
+            await self._deliver(row, inline=True)
+
+    async def run(self, stop: asyncio.Event | None = None, idle: float = 5.0) -> None:
+        """Deliver whatever is queued and due, until `stop` is set."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            rows = await self._claim_batch()
+            if rows:
+                for row in rows:
+                    if stop.is_set():
+                        await self.db.write(mail.release_claims_of, ids=[r.id for r in rows if r.id >= row.id])
+                        return
+                    await self._deliver(row, inline=False)
+                continue
+            self._wake.clear()
+            wait = idle
+            due = await self.db.read(mail.next_due, channel=self.channel)
+            if due is not None:
+                wait = max(0.05, min(idle, (due - self.clock()).total_seconds()))
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _claim_batch(self) -> list[OutboxRow]:
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        return await self.db.write(mail.claim, channel=self.channel, now=self.clock(), limit=self.batch_size)
+
+    async def _deliver(self, row: OutboxRow, *, inline: bool) -> Result:
+        while True:
+            pause = self._paused_until - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            await self.limiter.acquire()
+            try:
+                result = await self.sender.send(row)
+            except Exception as exc:  # a sender bug: keep the message, try later
+                log.exception("%s sender failed on message %s", self.channel, row.id)
+                result = Result(Outcome.RETRY, error=f"sender error {type(exc).__name__}")
+            if result.outcome is Outcome.RETRY and result.retry_after is not None:
+                # flood control applies to the whole bot: pause every send, then try the same message again
+                self._paused_until = max(self._paused_until, time.monotonic() + result.retry_after)
+                if inline and result.retry_after <= 30:
+                    continue
+            break
+        await self._record(row, result)
+        self.counts[result.outcome.value] += 1
+        return result
+
+    async def _record(self, row: OutboxRow, result: Result) -> None:
+        now = self.clock()
+        match result.outcome:
+            case Outcome.SENT:
+                await self.db.write(mail.mark_sent, ids=[row.id], now=now)
+            case Outcome.RETRY:
+                if row.attempts > len(self.backoff):
+                    log.warning("%s: message %s given up after %d attempts (%s)", self.channel, row.id,
+                                row.attempts, result.error)
+                    await self.db.write(mail.mark_failed, outbox_id=row.id, status="failed",
+                                        error=result.error or "retries exhausted", now=now)
+                    return
+                wait = result.retry_after if result.retry_after is not None else self.backoff[row.attempts - 1]
+                await self.db.write(mail.mark_retry, outbox_id=row.id, not_before=now + timedelta(seconds=wait),
+                                    error=result.error or "retry")
+                self.wake()
+            case Outcome.BLOCKED:
+                await self.db.write(mail.mark_failed, outbox_id=row.id, status="blocked",
+                                    error=result.error or "blocked", now=now)
+                await self.db.write(mail.drop_recipient, channel=self.channel, recipient=row.recipient, now=now)
+                if self.on_blocked is not None:
+                    await self.on_blocked(row.recipient)
+            case Outcome.FAILED | Outcome.UNKNOWN:
+                log.warning("%s: message %s %s (%s)", self.channel, row.id,
+                            "may have been delivered; not sent again" if result.outcome is Outcome.UNKNOWN
+                            else "was refused", result.error)
+                await self.db.write(mail.mark_failed, outbox_id=row.id, status=result.outcome.value,
+                                    error=result.error or result.outcome.value, now=now)

@@ -1,0 +1,204 @@
+"""Queries of the two doors: the inbox (updates received) and the outbox (messages to send).
+
+Both are small tables with the same life: a row is written first (an update before the channel is told it
+arrived; a message before anything is sent), then moves through a status, and its payload is cleared once it has
+done its work. Each function runs inside one transaction opened by Database.read/write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.storage.models import inbox_table as inbox
+from bot.storage.models import outbox_table as outbox
+
+#: An error stored with a row names the kind of failure; it is cut to this length and never holds message text.
+MAX_ERROR = 200
+
+
+def _insert(conn: Connection, table):
+    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+# -- inbox --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    id: int
+    update_id: int
+    user_key: str | None
+    payload: str | None
+    attempts: int = 0
+
+
+def record_updates(
+    *, conn: Connection, channel: str, updates: list[tuple[int, str | None, str]], now: datetime
+) -> list[InboxRow]:
+    """Record (update_id, user_key, raw JSON) triples; return the rows that are new (a re-delivered update is not)."""
+    if not updates:
+        return []
+    statement = _insert(conn, inbox).returning(inbox.c.id, inbox.c.update_id, inbox.c.user_key, inbox.c.payload)
+    rows = []
+    for update_id, user_key, payload in updates:  # one statement each: RETURNING with executemany is not portable
+        found = conn.execute(statement, {"channel": channel, "update_id": update_id, "user_key": user_key,
+                                         "payload": payload, "status": "new", "attempts": 0,
+                                         "received_at": now}).first()
+        if found is not None:
+            rows.append(InboxRow(found.id, found.update_id, found.user_key, found.payload))
+    return sorted(rows, key=lambda row: row.update_id)
+
+
+def unfinished_updates(*, conn: Connection, channel: str, limit: int = 10_000) -> list[InboxRow]:
+    """Updates recorded but not yet processed (what the last run left), oldest first."""
+    result = conn.execute(
+        select(inbox.c.id, inbox.c.update_id, inbox.c.user_key, inbox.c.payload, inbox.c.attempts)
+        .where(inbox.c.channel == channel, inbox.c.status == "new")
+        .order_by(inbox.c.update_id)
+        .limit(limit)
+    )
+    return [InboxRow(*row) for row in result]
+
+
+def last_update_id(*, conn: Connection, channel: str) -> int | None:
+    return conn.execute(select(func.max(inbox.c.update_id)).where(inbox.c.channel == channel)).scalar_one()
+
+
+def finish_update(*, conn: Connection, inbox_id: int, status: str, now: datetime, error: str | None = None,
+                  keep_payload: bool = False) -> bool:
+    """Close an update (done, skipped, failed); True when it was still open (so it is processed exactly once)."""
+    values: dict[str, Any] = {"status": status, "processed_at": now, "error": error and error[:MAX_ERROR]}
+    if not keep_payload:
+        values["payload"] = None
+    result = conn.execute(update(inbox).where(inbox.c.id == inbox_id, inbox.c.status == "new").values(**values))
+    return result.rowcount == 1
+
+
+def retry_update(*, conn: Connection, inbox_id: int, error: str) -> int:
+    """Count a failed attempt at an update that stays open; return the number of attempts so far."""
+    conn.execute(update(inbox).where(inbox.c.id == inbox_id)
+                 .values(attempts=inbox.c.attempts + 1, error=error[:MAX_ERROR]))
+    return conn.execute(select(inbox.c.attempts).where(inbox.c.id == inbox_id)).scalar_one()
+
+
+def purge_inbox(*, conn: Connection, before: datetime) -> int:
+    """Forget closed updates received before `before` (Telegram re-delivers nothing older than a day)."""
+    return conn.execute(delete(inbox).where(inbox.c.status != "new", inbox.c.received_at < before)).rowcount
+
+
+def forget_user_updates(*, conn: Connection, channel: str, user_key: str) -> None:
+    """Drop what is kept of a resident's updates (their data is being deleted)."""
+    conn.execute(update(inbox).where(inbox.c.channel == channel, inbox.c.user_key == user_key)
+                 .values(payload=None))
+
+
+# -- outbox -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any] | None
+    attempts: int
+    batch: str | None = None
+
+
+_OUTBOX_COLUMNS = (outbox.c.id, outbox.c.channel, outbox.c.recipient, outbox.c.kind, outbox.c.payload,
+                   outbox.c.attempts, outbox.c.batch)
+
+
+def enqueue(*, conn: Connection, messages: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Queue messages (channel, recipient, kind, dedupe_key, payload, optional priority and batch); return the ids
+    of those queued now: a message whose dedupe_key is already queued is not queued again."""
+    ids = []
+    statement = _insert(conn, outbox).returning(outbox.c.id)
+    for message in messages:
+        row = {"priority": 0, "batch": None, "status": "pending", "attempts": 0, "created_at": now, **message}
+        found = conn.execute(statement, row).scalar_one_or_none()
+        if found is not None:
+            ids.append(found)
+    return ids
+
+
+def claim(*, conn: Connection, channel: str, now: datetime, limit: int = 100,
+          ids: list[int] | None = None) -> list[OutboxRow]:
+    """Take pending messages for sending (oldest of the most urgent first, or exactly `ids`), marking them
+    "sending". Several senders on PostgreSQL never take the same row (FOR UPDATE SKIP LOCKED)."""
+    query = select(*_OUTBOX_COLUMNS).where(outbox.c.channel == channel, outbox.c.status == "pending")
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+    else:
+        query = query.where(or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now)) \
+            .order_by(outbox.c.priority, outbox.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [OutboxRow(*row) for row in conn.execute(query)]
+    if rows:
+        conn.execute(update(outbox).where(outbox.c.id.in_([row.id for row in rows]))
+                     .values(status="sending", attempts=outbox.c.attempts + 1))
+    return [OutboxRow(r.id, r.channel, r.recipient, r.kind, r.payload, r.attempts + 1, r.batch) for r in rows]
+
+
+def mark_sent(*, conn: Connection, ids: list[int], now: datetime) -> None:
+    """Delivered: the text is not needed any more (it may hold what a resident wrote)."""
+    conn.execute(update(outbox).where(outbox.c.id.in_(ids))
+                 .values(status="sent", sent_at=now, payload=None, error=None, not_before=None))
+
+
+def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str) -> None:
+    conn.execute(update(outbox).where(outbox.c.id == outbox_id)
+                 .values(status="pending", not_before=not_before, error=error[:MAX_ERROR]))
+
+
+def mark_failed(*, conn: Connection, outbox_id: int, status: str, error: str, now: datetime) -> None:
+    """Give a message up: "blocked" (the recipient blocked the bot) or "failed" (refused, or out of retries)."""
+    conn.execute(update(outbox).where(outbox.c.id == outbox_id)
+                 .values(status=status, error=error[:MAX_ERROR], sent_at=now, payload=None))
+
+
+def release_claims(*, conn: Connection, channel: str) -> int:
+    """On start: messages a previous run was sending when it stopped go back to the queue (sent at least once)."""
+    return conn.execute(update(outbox).where(outbox.c.channel == channel, outbox.c.status == "sending")
+                        .values(status="pending")).rowcount
+
+
+def release_claims_of(*, conn: Connection, ids: list[int]) -> int:
+    """Messages claimed but not sent (the sender is stopping) go back to the queue."""
+    return conn.execute(update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == "sending")
+                        .values(status="pending")).rowcount
+
+
+def pending_count(*, conn: Connection, channel: str) -> int:
+    return conn.execute(select(func.count()).select_from(outbox)
+                        .where(outbox.c.channel == channel, outbox.c.status.in_(("pending", "sending")))).scalar_one()
+
+
+def next_due(*, conn: Connection, channel: str) -> datetime | None:
+    """When the earliest postponed message may be retried (None: nothing postponed)."""
+    return conn.execute(select(func.min(outbox.c.not_before))
+                        .where(outbox.c.channel == channel, outbox.c.status == "pending",
+                               outbox.c.not_before.is_not(None))).scalar_one()
+
+
+def drop_recipient(*, conn: Connection, channel: str, recipient: str, now: datetime) -> int:
+    """A recipient who blocked the bot or deleted their data gets nothing more that is still queued."""
+    return conn.execute(update(outbox).where(
+        outbox.c.channel == channel, outbox.c.recipient == recipient,
+        outbox.c.status.in_(("pending", "sending")))
+        .values(status="blocked", payload=None, sent_at=now)).rowcount
+
+
+def purge_outbox(*, conn: Connection, before: datetime) -> int:
+    """Forget finished messages created before `before` (counts of old broadcasts go with them)."""
+    return conn.execute(delete(outbox).where(
+        and_(outbox.c.status.in_(("sent", "blocked", "failed")), outbox.c.created_at < before))).rowcount
