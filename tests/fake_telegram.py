@@ -69,6 +69,7 @@ class FakeBotAPI:
         self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
         self.faults: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # method -> [(kind, value)]
         self.poll_count = 0
+        self.latency = 0.0  # seconds before answering every call but getUpdates (a slow link to Telegram)
         self.blocked: set[int] = set()
         self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -122,13 +123,14 @@ class FakeBotAPI:
                                              location={"latitude": latitude, "longitude": longitude})})
 
     def press(self, user_id: int, message: ChatMessage | None, data: str, *,
-              language_code: str | None = "en") -> None:
-        """The resident presses an inline button with callback `data` under the bot's `message`."""
+              language_code: str | None = "en", chat_id: int | None = None) -> None:
+        """The resident presses an inline button with callback `data` under the bot's `message` (in their own
+        private chat unless `chat_id` says the message is in another chat)."""
         query: dict[str, Any] = {"id": str(self.next_update_id * 7919), "from": self._user(user_id, language_code),
                                  "chat_instance": f"ci{user_id}", "data": data}
         if message is not None:
             query["message"] = {"message_id": message.message_id, "date": int(time.time()),
-                                "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
+                                "chat": {"id": chat_id or user_id, "type": "private"}, "from": BOT_USER,
                                 "text": message.text, "reply_markup": message.reply_markup}
         self._push({"callback_query": query})
 
@@ -206,6 +208,8 @@ class FakeBotAPI:
             self.poll_count += 1
         else:
             self.requests.append(Sent(method, params))
+            if self.latency:
+                await asyncio.sleep(self.latency)
         fault = self.faults[method].pop(0) if self.faults.get(method) else None
         if fault is not None:
             kind, value = fault

@@ -25,6 +25,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Conflict,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -128,8 +129,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 # Replies go through Bot.do_api_request with plain-dict keyboards: PTB still builds, sends and checks the request
 # (RetryAfter, Forbidden, BadRequest), but skips building a Message object back from each response, which we
 # never use (scripts/bench.py). PTB warns that typed methods exist for these endpoints; we know.
-warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.(send_message|edit_message_text)'", category=PTBUserWarning)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -166,7 +166,7 @@ def classify(exc: Exception) -> Result:
         return Result(Outcome.RETRY, error="not sent: no connection")
     if isinstance(exc, TimedOut):
         return Result(Outcome.UNKNOWN, error="timed out after sending")
-    if isinstance(exc, InvalidToken | Conflict):
+    if isinstance(exc, InvalidToken | EndPointNotFound | Conflict):
         return Result(Outcome.RETRY, error=type(exc).__name__)
     if isinstance(exc, NetworkError) and str(exc).startswith("aiohttp."):
         return Result(Outcome.UNKNOWN, error=f"connection lost after sending ({str(exc)[:60]})")
@@ -294,7 +294,7 @@ class TelegramChannel:
                 rows = await self.db.write(
                     mail.record_updates, channel=CHANNEL, now=utcnow(),
                     updates=[(u["update_id"], sender_of(u), json.dumps(u, ensure_ascii=False)) for u in updates])
-            except InvalidToken:
+            except (InvalidToken, EndPointNotFound):  # PTB reports a 401/404 after start-up as EndPointNotFound
                 raise ChannelStopped("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized) while polling: the "
                                      "token was revoked. Get a new one from @BotFather and restart.") from None
             except asyncio.CancelledError:
@@ -311,6 +311,7 @@ class TelegramChannel:
                 failures = 0
             if updates:
                 self.offset = max(u["update_id"] for u in updates) + 1
+                log.debug("telegram: %d update(s) received, %d new", len(updates), len(rows))
             self.dispatcher.submit(rows)
         await asyncio.sleep(0)
 

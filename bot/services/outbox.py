@@ -114,8 +114,11 @@ class Outbox:
         if not ids:
             return
         rows = await self.db.write(mail.claim, channel=self.channel, now=self.clock(), ids=ids)
+        blocked: set[str] = set()
         for row in rows:
-            await self._deliver(row, inline=True)
+            if row.recipient not in blocked:  # blocked meanwhile: its other messages are already marked so
+                if (await self._deliver(row, inline=True)).outcome is Outcome.BLOCKED:
+                    blocked.add(row.recipient)
 
     async def run(self, stop: asyncio.Event | None = None, idle: float = 5.0) -> None:
         """Deliver whatever is queued and due, until `stop` is set."""
@@ -123,11 +126,14 @@ class Outbox:
         while not stop.is_set():
             rows = await self._claim_batch()
             if rows:
+                blocked: set[str] = set()
                 for row in rows:
                     if stop.is_set():
                         await self.db.write(mail.release_claims_of, ids=[r.id for r in rows if r.id >= row.id])
                         return
-                    await self._deliver(row, inline=False)
+                    if row.recipient not in blocked:
+                        if (await self._deliver(row, inline=False)).outcome is Outcome.BLOCKED:
+                            blocked.add(row.recipient)
                 continue
             self._wake.clear()
             wait = idle

@@ -122,18 +122,18 @@ class Database:
         return result
 
     def _discard_transaction(self, conn: Connection, transaction) -> None:
+        """Roll back and drop the connection: after a failed COMMIT SQLAlchemy still holds the dead transaction
+        (`is_active` is False, yet a new begin() is refused), and a fresh SQLite connection costs little."""
         try:
-            if transaction.is_active:
-                transaction.rollback()
+            transaction.rollback()
         except Exception:
             log.warning("could not roll back after a failed transaction; reconnecting")
-        if conn.in_transaction() or conn.invalidated:
-            try:
-                conn.invalidate()
-                conn.close()
-            except Exception:
-                pass
-            self._conn = None
+        try:
+            conn.invalidate()
+            conn.close()
+        except Exception:
+            pass
+        self._conn = None
 
     async def after_deletion(self) -> None:
         """After a resident's data was deleted: copy the write-ahead log into the database file and empty it, so that

@@ -42,6 +42,11 @@ class SchemaNotReady(Exception):
     """The database is not at the revision this code needs, and it cannot (or must not) be migrated here."""
 
 
+def head() -> str:
+    """The newest migration this code has."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def revisions(database_url: str) -> tuple[str | None, str]:
     """The database's migration revision (None when never migrated) and the newest one the code has."""
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
@@ -70,6 +75,30 @@ def revisions(database_url: str) -> tuple[str | None, str]:
     return asyncio.run(read_async()), head
 
 
+def _check_writable(database_url: str) -> None:
+    """Take and release SQLite's write lock once: a read-only file or directory is said at start, in one line,
+    instead of failing every resident's message later."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.db import sqlite_engine
+
+    engine = sqlite_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("ROLLBACK")
+    except OperationalError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "cannot write"
+        if "locked" in reason or "busy" in reason:
+            return  # another process is writing: it can be written
+        path = make_url(database_url).database
+        raise SchemaNotReady(f"The database {path} cannot be written ({reason}). Give the bot's user write "
+                             "permission on the file and its directory, or set DATABASE_URL to a writable place.") \
+            from None
+    finally:
+        engine.dispose()
+
+
 def ensure_schema(database_url: str, *, migrate: bool) -> str | None:
     """Make sure the database has the tables this code needs before anything talks to it.
 
@@ -77,6 +106,8 @@ def ensure_schema(database_url: str, *, migrate: bool) -> str | None:
     the spot and a line saying so is returned. Otherwise (PostgreSQL, shared by several workers, migrated once by an
     operator) SchemaNotReady says which command to run. A database newer than the code is never touched."""
     current, head = revisions(database_url)
+    if make_url(database_url).get_backend_name() == "sqlite":
+        _check_writable(database_url)
     if current == head:
         return None
     known = {script.revision for script in ScriptDirectory.from_config(alembic_config(database_url)).walk_revisions()}
