@@ -37,7 +37,11 @@ async def bench_engine(users: int, messages: int, db_url: str) -> float:
     from bot.conversation import Incoming, Kind
     from bot.settings import Settings
 
-    app = create_app(Settings(_env_file=None, DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=None))
+    from bot.content import ContentStore
+    from handlers import build_registry
+
+    content = ContentStore(flows=build_registry().flows, snapshots=None)  # serve data/ as it is, publish nothing
+    app = create_app(Settings(_env_file=None, DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=None), content=content)
     hints = ["th", "vi", "km", "ne", "si", "zh-hans", "id", "tl", "uz", "ko", "en"]
 
     async def resident(number: int) -> None:
@@ -76,7 +80,8 @@ def run_end_to_end(name: str, command: list[str], env: dict, users: int, message
                 break
             except OSError:
                 time.sleep(0.05)
-        bot_env = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": TOKEN,
+        bot_env = {**os.environ, "CONTENT_SNAPSHOT_DIR": tempfile.mkdtemp(prefix="bench-content-"), **env,
+                   "TELEGRAM_BOT_TOKEN": TOKEN,
                    "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "LOG_LEVEL": "WARNING"}
         bot = subprocess.Popen(command, cwd=ROOT, env=bot_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 180

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 #: How many residents are served at the same moment.
 MAX_ACTIVE = 64
 #: A resident with more updates than this waiting is flooding: they are told once (until their queue empties).
-FLOOD_AFTER = 20
+FLOOD_AFTER = 50
 #: Waits before trying again an update whose turn the database could not take (a full disk, a long lock).
 RETRY_WAITS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
