@@ -36,11 +36,15 @@ def labels(content: Content) -> list[tuple[str, str]]:
 
 
 def source_date_problems(card) -> list[str]:
-    """Dates that do not fit: sources older than the card's claims, or a check date its sources cannot support."""
+    """Dates that do not fit: sources older than the card's claims, or a check date its sources cannot support.
+
+    A card without any dated source is an error when its certainty is confirmed (nothing backs the check date);
+    an uncertain card, which already tells the resident to confirm with the call center, is only warned about
+    (see check_content)."""
     problems = []
     newest = card.newest_source
     if newest is None:
-        return [f"card {card.id}: no source has a date"]
+        return [] if card.certainty == "uncertain" else [f"card {card.id}: no source has a date"]
     if card.as_of is not None and newest < card.as_of:
         problems.append(f"card {card.id}: its sources (newest {newest}) are older than its claims (as of "
                         f"{card.as_of}): find a source of that date or later")
@@ -63,6 +67,9 @@ def check_content(content: Content, *, today: date) -> Report:
         if card.checked > today:
             report.errors.append(f"card {card.id}: checked date {card.checked} is in the future")
         report.errors.extend(source_date_problems(card))
+        if card.newest_source is None and card.certainty == "uncertain":
+            report.warnings.append(f"card {card.id}: no source has a date; its check date {card.checked} is not "
+                                   "backed by a dated source")
     for locale in LOCALES:
         _ = translator(locale)
         untranslated = 0

@@ -135,13 +135,6 @@ class Card(Sourced):
     translator_note: str | None = None
     warnings: tuple[WARNING_TYPES, ...] = ()  # KMA warning types whose alerts link to this card
 
-    @field_validator("sources")
-    @classmethod
-    def _dated(cls, value: tuple[Source, ...]) -> tuple[Source, ...]:
-        if not any(source.date for source in value):
-            raise ValueError("at least one source needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return value
-
     @field_validator("keywords", mode="before")
     @classmethod
     def _keywords_as_text(cls, value: object) -> object:
