@@ -128,7 +128,8 @@ def card_yaml(card_id: str, *, sources: str, checked: str = "2026-11-22", extra:
 
 def test_a_card_whose_sources_are_older_than_its_claims_is_flagged(data_copy):
     write(data_copy / "cards" / "zz_old.yaml", card_yaml(
-        "zz_old", sources="      - {name: Old news, date: 2009-12}\n", checked="2010-01-05", extra="    as_of: 2025-07-02\n"))
+        "zz_old", sources="      - {name: Old news, date: 2009-12}\n", checked="2010-01-05",
+        extra="    as_of: 2025-07-02\n"))
     content = load_content(data_copy, flows=FLOWS)
     report = check_content(content, today=date(2026, 12, 2))
     assert ("card zz_old: its sources (newest 2009-12-31) are older than its claims (as of 2025-07-02): find a "
@@ -204,8 +205,9 @@ def test_names_are_filled_in_and_a_rename_is_one_edit(data_copy):
 
 def test_regions_not_served_are_kept_out_of_offices_and_centers(data_copy):
     regions = data_copy / "regions.yaml"
-    write(regions, regions.read_text(encoding="utf-8") + "  - {id: gwangju_buk, ko: 북구, name: Buk-gu, kind: district, "
-          "kma_zone: L1130100, declining: false, served: false}\n")
+    district = ("  - {id: gwangju_buk, ko: 북구, name: Buk-gu, kind: district, kma_zone: L1130100, declining: false, "
+                "served: false}\n")
+    write(regions, regions.read_text(encoding="utf-8") + district)
     content = load_content(data_copy, flows=FLOWS)
     assert "gwangju_buk" not in [region.id for region in content.served_regions]
     write(regions, regions.read_text(encoding="utf-8").replace("served: false}", "served: true}"))

@@ -371,7 +371,8 @@ async def test_new_emergency_phrases_are_shown(app):
     chat = await onboarded(app)
     await chat.press_token("menu.main|emergency.main")
     reply = await chat.press_token("emergency.main|emergency.phrases")
-    for korean in ("사람이 쓰러졌어요.", "숨을 안 쉬어요.", "배가 너무 아파요.", "저는 임신 중이에요.", "아이가 아파요."):
+    phrases = ("사람이 쓰러졌어요.", "숨을 안 쉬어요.", "배가 너무 아파요.", "저는 임신 중이에요.", "아이가 아파요.")
+    for korean in phrases:
         assert korean in reply.text
 
 
