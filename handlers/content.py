@@ -28,7 +28,8 @@ def show_menu(ctx: Context) -> View | None:
     if menu is None:
         return None
     _ = ctx._
-    text = _(menu.title) + (f"\n\n{_(menu.intro)}" if menu.intro else "")
+    fill = ctx.content.localise
+    text = fill(menu.title, _) + (f"\n\n{fill(menu.intro, _)}" if menu.intro else "")
     choices = [Choice(menu_key(*item.target, ctx), _(item.label)) for item in menu.items]
     return View(text, [choice for choice in choices if choice.key], columns=2)
 
@@ -42,7 +43,7 @@ def source_lines(ctx: Context, card: Card) -> str:
 
 def card_text(ctx: Context, card: Card) -> str:
     _ = ctx._
-    parts = [_(card.title), *(_(paragraph) for paragraph in card.body)]
+    parts = [ctx.content.localise(text, _) for text in (card.title, *card.body)]
     if card.certainty == "uncertain":
         parts.append(_("⚠️ Some of this comes from a single or unofficial source. Please confirm with the call "
                        "center ({phone}).").format(phone=CALL_CENTER))

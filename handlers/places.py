@@ -6,7 +6,7 @@ import math
 
 from bot.content import Hospital, Office
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
-from handlers.common import CALL_CENTER, call_center_action, region_choices, region_label
+from handlers.common import CALL_CENTER, call_center_action, region_choices, region_label, served_region
 
 router = Router("places")
 
@@ -37,7 +37,7 @@ def pick_area(ctx: Context) -> View:
 
 @router.choice("area:*")
 async def area_picked(ctx: Context, key: str) -> Outcome | None:
-    if ctx.content.region(key) is None:
+    if served_region(ctx, key) is None:
         return None
     ctx.data[AREA_KEY] = key
     return Outcome(goto=ctx.param)
@@ -108,7 +108,7 @@ def nearest_hospital(ctx: Context) -> View:
 
 
 async def _pick_area_inline(ctx: Context, key: str) -> Outcome | None:
-    if ctx.content.region(key) is None:
+    if served_region(ctx, key) is None:
         return None
     ctx.data[AREA_KEY] = key
     return Outcome()
@@ -157,7 +157,7 @@ def office_lines(ctx: Context, office: Office) -> str:
     _ = ctx._
     lines = [f"🏢 {_(office.name)} ({office.ko})"]
     if office.summary:
-        lines.append(_(office.summary))
+        lines.append(ctx.content.localise(office.summary, _))
     if office.address:
         lines.append(f"📍 {office.address}")
     if office.phone:
@@ -171,7 +171,7 @@ def office_lines(ctx: Context, office: Office) -> str:
 def immigration_office(ctx: Context) -> View:
     """Show which immigration office serves the resident's area."""
     _ = ctx._
-    region = ctx.content.region(area(ctx))
+    region = served_region(ctx, area(ctx))
     if region is None:
         return View(_("Which city or county do you live in?"), region_choices(ctx), columns=2)
     office = ctx.content.office_for(region.id)
@@ -179,6 +179,12 @@ def immigration_office(ctx: Context) -> View:
     text += office_lines(ctx, office) if office else _("Please ask 1345 which office serves your area.")
     text += "\n\n" + _("Book a visit or apply online at HiKorea (www.hikorea.go.kr). Extensions can be booked from "
                        "4 months before your stay expires.")
+    center = ctx.content.support_center_for(region.id)
+    if center is not None and center.name in ctx.content.names:
+        name = ctx.content.names[center.name]
+        text += "\n\n" + _("Walk-in help in your language with visas, work and daily life: {center} ({ko}), {place}. "
+                           "Call {phone} first.").format(center=_(name.text), ko=name.ko, place=_(center.summary),
+                                                          phone=CALL_CENTER)
     actions = [Action("link", "🔗 HiKorea", "https://www.hikorea.go.kr"), Action("call", _("📞 Call 1345"), "1345")]
     return View(text, [area_choice(ctx, OFFICE)], actions=actions)
 

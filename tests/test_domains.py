@@ -93,10 +93,74 @@ async def f2r(app, visa, region, qualification, korean, *, user="f2r", locale="E
     return await chat.press_token(f"f2r.korean|{korean}")
 
 
-async def test_f2r_likely_eligible(app):
+def with_programme(app, year_offset=0, counties=("yeongam",), complete=True):
+    """Give the content an F-2-R programme for this year (the check reads the current year)."""
+    from datetime import datetime
+
+    from bot.content import F2RProgramme
+
+    year = datetime.now(app.settings.tz).year + year_offset
+    current = app.content.current
+    programme = F2RProgramme(year=year, counties=counties, complete=complete, sources=[{"name": "Test notice"}],
+                             checked="2026-12-02")
+    others = tuple(p for p in current.f2r.programmes if p.year != year)
+    app.content.current = current.model_copy(update={"f2r": current.f2r.model_copy(
+        update={"programmes": (*others, programme)})})
+    return year
+
+
+async def test_f2r_likely_eligible_in_a_county_of_this_years_programme(app):
+    year = with_programme(app, counties=("yeongam", "haenam"))
     reply = await f2r(app, "E-7-4", "yeongam", "income", "yes")
     assert reply.text.startswith("✅ You are likely eligible for F-2-R.")
-    assert "recommendation" in reply.text and "Rules change — confirm with 1345" in reply.text
+    assert f"Yeongam 영암 takes part in the {year} F-2-R programme." in reply.text
+    assert "The governor of Jeollanam-do (도지사) gives the recommendation." in reply.text
+    assert "the first 2 years in the same county; no change of workplace in the first year" in reply.text
+    assert "the visa can be cancelled" in reply.text and "Rules change — confirm with 1345" in reply.text
+
+
+async def test_f2r_county_not_recruiting_this_year_is_told_so(app):
+    year = with_programme(app, counties=("haenam",), complete=True)
+    reply = await f2r(app, "E-7-4", "yeongam", "income", "yes")
+    assert reply.text.startswith("❌ You are probably not eligible for F-2-R, because:")
+    assert f"Your county, Yeongam 영암, is not recruiting for F-2-R in {year}." in reply.text
+    assert "Ask the call center (1588-5949)" in reply.text
+
+
+async def test_f2r_county_of_a_year_not_confirmed_gives_a_maybe(app):
+    from datetime import datetime
+
+    current = app.content.current
+    year = datetime.now(app.settings.tz).year
+    app.content.current = current.model_copy(update={"f2r": current.f2r.model_copy(update={"programmes": tuple(
+        p for p in current.f2r.programmes if p.year != year)})})
+    reply = await f2r(app, "E-7-4", "gurye", "degree", "yes")
+    assert reply.text.startswith("❔ You may be eligible for F-2-R. Please check:")
+    assert f"We do not know yet whether Gurye 구례 recruits for F-2-R in {year}" in reply.text
+
+
+async def test_f2r_income_question_shows_the_jeonnam_amount_korean_style(app):
+    chat = Chat(app.engine, "f2r-income", hint="vi")
+    await chat.onboard("Tiếng Việt", region="yeongam")
+    await chat.press_token("menu:immigration|f2r.visa")
+    await chat.press_token("f2r.visa|E-7-4")
+    reply = await chat.press_token("f2r.region|yeongam")
+    assert "₩29,920,000" in reply.text and "₩29.920.000" not in reply.text
+
+
+async def test_f2r_odd_answers_are_refused_and_nothing_is_lost(app):
+    chat = Chat(app.engine, "f2r-odd")
+    await chat.onboard("English", region="yeongam")
+    await chat.press_token("menu:immigration|f2r.visa")
+    await chat.press_token("f2r.visa|E-7-4")
+    for forged in ("f2r.region|seoul", "f2r.region|E-9", "f2r.visa|X-1"):
+        reply = await chat.press_token(forged)
+        assert reply.screen == "f2r.region", (forged, reply.screen)
+        assert "older menu" in reply.text
+    await chat.press_token("f2r.region|haenam")
+    await chat.press_token("f2r.qualification|income")
+    reply = await chat.press_token("f2r.korean|yes")
+    assert reply.screen == "f2r.result" and "Some answers are missing" not in reply.text
 
 
 async def test_f2r_not_eligible_because_e9(app):
@@ -117,8 +181,10 @@ async def test_f2r_not_eligible_because_of_the_korean_level(app):
 
 
 async def test_f2r_unsure_answers_give_a_maybe(app):
+    with_programme(app, counties=("wando",))
     reply = await f2r(app, "other", "wando", "unsure", "unsure")
     assert reply.text.startswith("❔")
+    assert "Check your income: at least ₩29,920,000 a year." in reply.text
 
 
 async def test_f2r_result_in_thai(app):
@@ -144,10 +210,83 @@ def test_parse_amount_refuses_what_is_not_an_amount(typed):
     assert parse_amount(typed) is None
 
 
-async def wage_chat(app, user="wage"):
-    chat = await onboarded(app, user)
-    await chat.press_token("menu:labor|wage.mode")
+async def wage_chat(app, user="wage", kind="other", **kwargs):
+    chat = await onboarded(app, user, **kwargs)
+    await chat.press_token("menu:labor|wage.kind")
+    await chat.press_token(f"wage.kind|{kind}")
     return chat
+
+
+def test_won_is_written_korean_style():
+    from decimal import Decimal
+
+    from handlers.common import won
+
+    assert won(10320) == "₩10,320"
+    assert won(2156880) == "₩2,156,880"
+    assert won(Decimal("9568.9")) == "₩9,569"
+    assert won(Decimal("0.5")) == "₩1"
+
+
+@pytest.mark.parametrize("locale", ["vi", "id", "ne", "uz_Latn"])
+async def test_wage_amounts_are_korean_style_in_every_language(app, locale):
+    chat = await wage_chat(app, f"wage-{locale}", hint=locale, locale_label=AUTONYMS[locale])
+    reply = chat.last
+    assert "₩10,320" in reply.text and "₩2,156,880" in reply.text, reply.text
+    await chat.press_token("wage.mode|wage.hourly")
+    reply = await chat.say("9000")
+    assert "₩9,000" in reply.text and "₩1,320" in reply.text
+
+
+async def test_the_wage_check_asks_the_kind_of_work_first(app):
+    chat = await onboarded(app)
+    reply = await chat.press_token("menu:labor|wage.kind")
+    assert reply.screen == "wage.kind"
+    assert [b.label for b in reply.buttons][:3] == ["🚢 Ship crew", "🌾 Farm/fish", "🏭 Other job"]
+
+
+async def test_ship_crew_are_told_the_minimum_wage_act_does_not_apply_and_get_a_counselor(app):
+    chat = await wage_chat(app, kind="ship")
+    reply = chat.last
+    assert reply.screen == "wage.seafarer"
+    assert "The Minimum Wage Act does not apply to seafarers under the Seafarers Act" in reply.text
+    assert "₩2,694,560 a month in 2026" in reply.text and "this check cannot tell you" in reply.text
+    assert not any(b.token.endswith("|wage.mode") for b in reply.buttons)
+    await chat.press("💬 Counselor")
+    await chat.press("✅ Send")
+    [request] = await requests_of(app)
+    assert request["topic"] == "labor" and request["details"] == {"card": "wage_check", "note": "kind=ship"}
+
+
+async def test_farm_work_counts_the_hours_worked_not_209(app):
+    chat = await wage_chat(app, kind="farm")
+    assert "Labor Standards Act, Article 63" in chat.last.text and "209" not in chat.last.text
+    await chat.press("By the month")
+    reply = await chat.say("2,000,000")
+    assert reply.screen == "wage.hours" and "really work" in reply.text
+    assert not any(b.label == "209 hours" for b in reply.buttons)
+    stale = await chat.press_token("wage.hours|209")  # the "209 hours" button of other work is refused here
+    assert stale.screen == "wage.hours"
+    reply = await chat.say("250")
+    assert "Your pay is about ₩8,000 an hour." in reply.text
+    assert "₩2,320 less each hour, about ₩580,000 less for the 250 hours you worked." in reply.text
+    assert "the hourly minimum applies, but not the rules on working hours" in reply.text
+
+
+async def test_farm_work_paid_by_the_hour_is_compared_hour_by_hour(app):
+    chat = await wage_chat(app, kind="farm")
+    await chat.press("By the hour")
+    reply = await chat.say("10,000")
+    assert "₩320 less for each hour you work." in reply.text and "209" not in reply.text
+
+
+async def test_wage_kind_odd_answers_keep_the_question(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu:labor|wage.kind")
+    reply = await chat.press_token("wage.kind|pilot")
+    assert reply.screen == "wage.kind" and "older menu" in reply.text
+    reply = await chat.press_token("wage.kind|farm")
+    assert reply.screen == "wage.mode"
 
 
 async def test_hourly_pay_at_the_minimum(app):
@@ -217,6 +356,51 @@ async def test_emergency_is_one_tap_from_the_main_menu(app):
     reply = await chat.press("🚨 Emergency")
     assert reply.screen == "emergency.main"
     assert {a.value for a in reply.actions} >= {"119", "112", "1588-5949"}
+
+
+async def test_industrial_accident_questions_in_indonesian_are_not_emergencies(app):
+    chat = Chat(app.engine, "id-kk", hint="id")
+    await chat.onboard("Bahasa Indonesia", region="yeongam")
+    reply = await chat.say("bagaimana cara klaim asuransi kecelakaan kerja di pabrik")
+    assert reply.screen != "emergency.main"
+    await chat.press_token("nav|home")
+    assert (await chat.say("kecelakaan!")).screen == "emergency.main"
+
+
+async def test_new_emergency_phrases_are_shown(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu.main|emergency.main")
+    reply = await chat.press_token("emergency.main|emergency.phrases")
+    phrases = ("사람이 쓰러졌어요.", "숨을 안 쉬어요.", "배가 너무 아파요.", "저는 임신 중이에요.", "아이가 아파요.")
+    for korean in phrases:
+        assert korean in reply.text
+
+
+async def test_weather_cards_are_one_tap_from_the_emergency_menu(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu.main|emergency.main")
+    await chat.press_token("emergency.main|menu:emergency")
+    reply = await chat.press_token("menu:emergency|menu:safety")
+    assert {b.token for b in reply.buttons} >= {"menu:safety|card:safety_heat", "menu:safety|card:safety_typhoon",
+                                                "menu:safety|card:safety_sea"}
+    reply = await chat.press_token("menu:safety|card:safety_sea")
+    assert "life jacket" in reply.text and "Since 19 October 2025" in reply.text
+
+
+async def test_cards_show_the_names_from_names_yaml(app):
+    chat = await onboarded(app)
+    await chat.press_token("menu.main|menu:welfare")
+    reply = await chat.press_token("menu:welfare|card:help_call_center")
+    assert reply.text.split("\n\n")[1].startswith("Jeonnam Foreign Residents Integrated Support Call Center: 1588-5949")
+    assert "{" not in reply.text
+    assert "Burmese" in reply.text and "1345" in reply.text
+
+
+async def test_immigration_office_screen_shows_the_support_center_for_the_area(app):
+    chat = await onboarded(app, region="boseong")
+    reply = await chat.press_token("menu:immigration|immigration.office")
+    assert "Jeonnam Eastern Immigration and Foreigner Support Center (전남 동부 이민외국인 종합지원센터)" in reply.text
+    assert "Yeosu Chamber of Commerce" in reply.text
 
 
 async def test_korean_phrases_show_korean_romanization_and_my_language(app):
@@ -313,7 +497,8 @@ async def test_emergency_words_work_on_input_screens_and_the_typed_text_is_kept(
     assert request["details"]["note"] == "help, my boss hit me and I am bleeding"
     await chat.press_token("nav|home")
     await chat.press_token("menu.main|menu:labor")
-    await chat.press_token("menu:labor|wage.mode")
+    await chat.press_token("menu:labor|wage.kind")
+    await chat.press_token("wage.kind|other")
     await chat.press_token("wage.mode|wage.hourly")
     assert (await chat.say("ambulance, my hand is cut")).screen == "emergency.main"
 

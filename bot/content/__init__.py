@@ -6,19 +6,25 @@ from bot.content.models import (
     CardAction,
     Content,
     Event,
+    F2RProgramme,
+    F2RRules,
     Hospital,
     Hotline,
     Leader,
     Menu,
     MenuItem,
+    Name,
     Office,
     Phrase,
     Region,
     Source,
+    SupportCenter,
+    kakao_length,
 )
 from bot.content.store import ContentStore, publish
 
 __all__ = [
-    "Card", "CardAction", "Content", "ContentError", "ContentStore", "Event", "Hospital", "Hotline", "Leader", "Menu",
-    "MenuItem", "Office", "Phrase", "Region", "Source", "load_content", "publish",
+    "Card", "CardAction", "Content", "ContentError", "ContentStore", "Event", "F2RProgramme", "F2RRules", "Hospital",
+    "Hotline", "Leader", "Menu", "MenuItem", "Name", "Office", "Phrase", "Region", "Source", "SupportCenter",
+    "kakao_length", "load_content", "publish",
 ]

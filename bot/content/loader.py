@@ -11,16 +11,20 @@ from pydantic import BaseModel, ValidationError
 
 from bot import DATA_DIR
 from bot.content.models import (
+    NAME_PLACEHOLDER,
     Card,
     Content,
     Event,
+    F2RRules,
     Hospital,
     Hotline,
     Leader,
     Menu,
+    Name,
     Office,
     Phrase,
     Region,
+    SupportCenter,
 )
 
 MAX_TOKEN_BYTES = 64
@@ -177,6 +181,71 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
     events = optional("events.yaml", "events", Event)
     phrases = optional("phrases.yaml", "phrases", Phrase)
 
+    names: dict[str, Name] = {}
+    centers: list[SupportCenter] = []
+    if (d := docs.get("names.yaml")) is not None:
+        raw_names: Any = (d.data or {}).get("names") if isinstance(d.data, dict) else None
+        if not isinstance(raw_names, dict):
+            problems.append(d.problem(("names",), "expected a mapping of name keys to {text, ko}"))
+        else:
+            for key, value in raw_names.items():
+                try:
+                    names[str(key)] = Name.model_validate(value)
+                except ValidationError as exc:
+                    for error in exc.errors():
+                        problems.append(d.problem(("names", key, *error["loc"]), error["msg"]))
+        centers = d.items("support_centers", SupportCenter, problems, required=False)
+        seen_regions: dict[str, str] = {}
+        for index, center in enumerate(centers):
+            if center.name not in names:
+                problems.append(d.problem(("support_centers", index, "name"), f"no name {center.name!r} in names"))
+            for position, region in enumerate(center.serves):
+                where = ("support_centers", index, "serves", position)
+                if region not in region_ids:
+                    problems.append(d.problem(where, f"no region {region!r}"))
+                elif region in seen_regions:
+                    problems.append(d.problem(where, f"{region} is already served by {seen_regions[region]}"))
+                seen_regions[region] = center.id
+        missing_centers = sorted({r.id for r in regions if r.served} - set(seen_regions))
+        if centers and missing_centers:
+            problems.append(d.problem(("support_centers",), f"no support center serves {', '.join(missing_centers)}"))
+
+    f2r: F2RRules | None = None
+    if (d := docs.get("f2r.yaml")) is not None:
+        raw_f2r = (d.data or {}).get("f2r") if isinstance(d.data, dict) else None
+        try:
+            f2r = F2RRules.model_validate(raw_f2r)
+        except ValidationError as exc:
+            for error in exc.errors():
+                problems.append(d.problem(("f2r", *error["loc"]), error["msg"].removeprefix("Value error, ")))
+        if f2r is not None:
+            declining = {region.id for region in regions if region.declining}
+            for index, programme in enumerate(f2r.programmes):
+                for position, county in enumerate(programme.counties):
+                    if county not in declining:
+                        problems.append(d.problem(("f2r", "programmes", index, "counties", position),
+                                                  f"{county!r} is not a population-declining region"))
+
+    def unknown_names(document: _Document, path: tuple, text: str | None) -> None:
+        for placeholder in NAME_PLACEHOLDER.findall(text or ""):
+            if placeholder not in names:
+                problems.append(document.problem(path, f"{{{placeholder}}} is not a name in names.yaml"))
+
+    for name, document in docs.items():
+        if name.startswith("cards/"):
+            for index, raw in enumerate((document.data or {}).get("cards") or []):
+                if isinstance(raw, dict):
+                    for key in ("title", "body"):
+                        texts = raw.get(key) if isinstance(raw.get(key), list) else [raw.get(key)]
+                        for text in texts:
+                            unknown_names(document, ("cards", index, key), text if isinstance(text, str) else None)
+        elif name.startswith("menus"):
+            for index, raw in enumerate((document.data or {}).get("menus") or []):
+                if isinstance(raw, dict):
+                    for key in ("title", "intro"):
+                        value = raw.get(key)
+                        unknown_names(document, ("menus", index, key), value if isinstance(value, str) else None)
+
     if offices and (d := docs.get("offices.yaml")):
         served: dict[str, str] = {}
         for index, office in enumerate(offices):
@@ -187,7 +256,7 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
                     problems.append(d.problem(("offices", index, "serves", position),
                                               f"{region} is already served by {served[region]}"))
                 served[region] = office.id
-        missing = sorted(region_ids - set(served))
+        missing = sorted({region.id for region in regions if region.served} - set(served))
         if missing:
             problems.append(d.problem(("offices",), f"no office serves {', '.join(missing)}"))
     if hospitals and (d := docs.get("hospitals.yaml")):
@@ -219,4 +288,5 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
         raise ContentError(problems)
     return Content(regions=tuple(regions), cards=cards, menus=menus, hotlines=tuple(hotlines),
                    offices=tuple(offices), hospitals=tuple(hospitals), leaders=tuple(leaders), events=tuple(events),
-                   phrases=tuple(phrases), emergency_keywords=keywords, emergency_short_only=short_only)
+                   phrases=tuple(phrases), emergency_keywords=keywords, emergency_short_only=short_only,
+                   names=names, support_centers=tuple(centers), f2r=f2r)
