@@ -34,10 +34,9 @@ def free_port() -> int:
 
 async def bench_engine(users: int, messages: int, db_url: str) -> float:
     from bot.app import create_app
+    from bot.content import ContentStore
     from bot.conversation import Incoming, Kind
     from bot.settings import Settings
-
-    from bot.content import ContentStore
     from handlers import build_registry
 
     content = ContentStore(flows=build_registry().flows, snapshots=None)  # serve data/ as it is, publish nothing
