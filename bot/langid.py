@@ -6,8 +6,9 @@ Channel-neutral and pure: ``detect(text)`` looks at the text only and stores not
    Sinhala, Devanagari Nepali, Han without kana Chinese. Myanmar, Cyrillic (except Uzbek written in Cyrillic),
    Arabic, kana, Bengali and other scripts are languages the center does not serve.
 2. Latin-script text (English, Vietnamese, Indonesian, Filipino, Uzbek) goes to py3langid's model (shipped inside
-   the wheel), restricted to those five languages plus Malay, which counts as Indonesian. The model is loaded on
-   first use, once; nothing is downloaded. Vietnamese typed without tones, where the model is unsure, is recognised
+   the wheel), restricted to those five languages plus Malay, which counts as Indonesian, and five unserved ones
+   (Spanish, French, Portuguese, German, Turkish) that it must recognise to say so. The model is loaded on first
+   use, once; nothing is downloaded. Vietnamese typed without tones, where the model is unsure, is recognised
    by its syllables: every word of it is a Vietnamese syllable, which English, Indonesian, Filipino and Uzbek words
    almost never all are. Uzbek's oʻ/gʻ may be typed with ', ‘, ’ or ` or left out.
 
@@ -24,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: What ``detect`` found. ``locale`` is one of bot.i18n.LOCALES, or None for a language we do not serve.
+#: Detection.locale of a message in a language the center does not serve.
 UNSERVED = None
 
 #: Scripts that name one served locale.
@@ -64,15 +65,24 @@ UNSERVED_SCRIPTS: dict[str, str] = {
 #: Latin-script languages the classifier chooses among, and the locale each stands for. Malay is there so that the
 #: model does not push Malay-looking Indonesian to English or Filipino; a Malay speaker reads Indonesian.
 LATIN_LOCALES: dict[str, str] = {"en": "en", "vi": "vi", "id": "id", "ms": "id", "tl": "fil", "uz": "uz_Latn"}
+#: Latin-script languages we do not serve that the classifier also weighs (Spanish, French, Portuguese, German,
+#: Turkish), so that a message clearly in one of them is not taken for a served language.
+UNSERVED_LATIN: tuple[str, ...] = ("es", "fr", "pt", "de", "tr")
 
-#: Scripts written without spaces between words, and about how many letters (Unicode category L) a word has in
-#: each: their words are estimated from the letters, to weigh them against scripts with spaces in mixed messages.
-LETTERS_PER_WORD: dict[str, float] = {"CJK": 1.7, "KANA": 3.0, "THAI": 3.2, "KHMER": 2.5, "MYANMAR": 3.0, "LAO": 4.0}
+#: Scripts written without spaces between words (or, for Korean, with particles and compounds glued on), and about
+#: how many letters (Unicode category L) a word has in each: their words are estimated from the letters, to weigh
+#: them against Latin script in mixed messages.
+LETTERS_PER_WORD: dict[str, float] = {"CJK": 1.7, "KANA": 3.0, "THAI": 3.2, "KHMER": 2.5, "MYANMAR": 3.0, "LAO": 4.0,
+                                      "HANGUL": 3.0}
 
 #: The model's probability (over the candidate languages) from which a Latin-script result is reliable, for
 #: messages of one or two words and of three or more.
 MIN_PROBABILITY_SHORT = 0.80
 MIN_PROBABILITY = 0.50
+#: A Latin-script message of three words or more is in a language we do not serve when the model gives one of
+#: UNSERVED_LATIN at least this probability (served messages stay below 0.75 but for one at 0.87 that the
+#: Vietnamese syllable rule decides first; scripts/langid_eval.py).
+MIN_PROBABILITY_UNSERVED = 0.90
 #: Latin-script text of at least this many words, this share of which are Vietnamese syllables, is Vietnamese
 #: whatever the model says (Vietnamese typed without tones).
 MIN_SYLLABLE_WORDS = 3
@@ -89,6 +99,8 @@ _UZBEK_CYRILLIC_WORDS = frozenset({"ассалому", "алайкум", "рах
 
 # Visa types (E-9, F-2-R, D-2, E-7-4, H2) and other codes belong to no language, not even when glued to Chinese.
 _CODE = re.compile(r"(?<![^\W\d_])[A-Za-z]{1,2}-?\d{1,2}(?:-\d{1,2})*(?:-[A-Za-z](?![^\W\d_]))?|\d+")
+# Hangul fillers are letters by category but show nothing: apps use them to send an "empty" message.
+_FILLERS = frozenset("\u3164\u115f\u1160\uffa0")
 _WORD_MARKS = frozenset("\u02bb\u02bc'‘’`\u200c\u200d")  # apostrophes of Uzbek, joiners of Sinhala and Devanagari
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 # Apostrophes that Uzbek writers type for the ʻ of oʻ/gʻ and the ʼ (tutuq belgisi); the model knows the ASCII one.
@@ -105,7 +117,9 @@ class Detection:
     confidence: 0..1; 1.0 for a script that names one language, the model's probability for Latin script.
     reliable: False when the text was too short or too mixed to act on (one ambiguous word, two languages in
         equal parts): then prefer the channel's hint or the resident's chosen language.
-    method: "script" when the writing system decided, "model" when the Latin-script classifier did.
+    method: "script" when the writing system decided, "model" when the Latin-script classifier did, "syllables"
+        when every word was a Vietnamese syllable (Vietnamese without tones).
+    words: about how many words the message has (see ``word_count``); callers may treat 1-2 as "too short".
     """
 
     locale: str | None
@@ -124,7 +138,7 @@ class Detection:
 def script_of(char: str) -> str | None:
     """The script of one letter, named as in the Unicode character names ("LATIN", "HANGUL", "CJK", "KANA", ...);
     None for anything that is not a letter (digits, punctuation, emoji, combining marks)."""
-    if not unicodedata.category(char).startswith("L"):
+    if not unicodedata.category(char).startswith("L") or char in _FILLERS:
         return None
     if char in "\u02bb\u02bc":  # ʻ ʼ: modifier letters of Uzbek Latin
         return "LATIN"
@@ -174,8 +188,7 @@ class ScriptProfile:
 
 
 def profile(text: str) -> ScriptProfile:
-    """Split a message by script. Tokens with digits (visa codes such as E-9, F-2-R; amounts) and links count for no
-    language."""
+    """Split a message by script. Visa codes (E-9, F-2-R), numbers and links count for no language."""
     text = _CODE.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", text)))
     letters: dict[str, int] = {}
     tokens: dict[str, int] = {}
@@ -252,9 +265,18 @@ def _is_uzbek_cyrillic(text: str) -> bool:
     return bool({w.lower() for w in _tokens(text)} & _UZBEK_CYRILLIC_WORDS)
 
 
+def _cyrillic_language(text: str) -> str:
+    chars = set(text.lower())
+    if chars & set("әіұһ"):
+        return "kk"
+    if chars & set("өүң"):
+        return "mn"  # or Kyrgyz; either way not served
+    return "ru"
+
+
 class LanguageDetector:
-    """Script rules plus a Latin-script classifier: a callable from text to probabilities over LATIN_LOCALES' keys
-    (a backend other than the shipped one is for scripts/langid_compare.py and tests)."""
+    """Script rules plus a Latin-script classifier: a callable from text to probabilities over the languages of
+    LATIN_LOCALES (and UNSERVED_LATIN, if it knows them); other backends are for scripts/langid_compare.py."""
 
     def __init__(self, latin: LatinClassifier, *, vietnamese_syllables: bool = True) -> None:
         self._latin = latin
@@ -279,17 +301,28 @@ class LanguageDetector:
             locale = SCRIPT_LOCALES[script]
             language = "zh" if locale == "zh_Hans" else locale
             return Detection(locale, language, round(share, 3), not mixed, "script", total)
-        if script == "CYRILLIC" and _is_uzbek_cyrillic(text):
-            return Detection("uz_Latn", "uz", round(share, 3), not mixed, "script", total)
-        return Detection(UNSERVED, UNSERVED_SCRIPTS.get(script, "und"), round(share, 3), not mixed, "script", total)
+        language = UNSERVED_SCRIPTS.get(script, "und")
+        if script == "CYRILLIC":
+            if _is_uzbek_cyrillic(text):
+                return Detection("uz_Latn", "uz", round(share, 3), not mixed, "script", total)
+            language = _cyrillic_language(text)
+        return Detection(UNSERVED, language, round(share, 3), not mixed, "script", total)
 
     def _detect_latin(self, prof: ScriptProfile, mixed: bool) -> Detection:
         text = prof.latin_text.translate(_APOSTROPHES)
-        if self._vietnamese_syllables and len(text.split()) >= MIN_SYLLABLE_WORDS:
+        n_words = len(text.split())
+        if self._vietnamese_syllables and n_words >= MIN_SYLLABLE_WORDS:
             share = vietnamese_syllable_share(text)
             if share >= MIN_SYLLABLE_SHARE:
                 return Detection("vi", "vi", round(share, 3), not mixed, "syllables", prof.total_words)
         scores = self._latin(text)
+        unserved = {lang: p for lang, p in scores.items() if lang in UNSERVED_LATIN}
+        if unserved:
+            top, p_top = max(unserved.items(), key=lambda item: item[1])
+            if n_words >= 3 and p_top >= MIN_PROBABILITY_UNSERVED:
+                return Detection(UNSERVED, top, round(p_top, 3), not mixed, "model", prof.total_words)
+            if sum(unserved.values()) >= 0.5:
+                mixed = True  # more likely not one of ours: do not act on it
         merged: dict[str, float] = {}
         for language, p in scores.items():
             if language in LATIN_LOCALES:
@@ -301,7 +334,7 @@ class LanguageDetector:
         locale, p = max(merged.items(), key=lambda item: item[1])
         p /= total
         language = max((lang for lang in scores if LATIN_LOCALES.get(lang) == locale), key=lambda lang: scores[lang])
-        short = len(text.split()) < 3
+        short = n_words < 3
         reliable = not mixed and p >= (MIN_PROBABILITY_SHORT if short else MIN_PROBABILITY)
         return Detection(locale, language, round(p, 3), reliable, "model", prof.total_words)
 
@@ -311,12 +344,13 @@ _detector: LanguageDetector | None = None
 
 
 def py3langid_classifier() -> LatinClassifier:
-    """py3langid's naive Bayes model (shipped in the wheel, data/model.npz.xz), restricted to LATIN_LOCALES' languages:
-    probabilities over those six only. Loading takes about a second (decompressing the model) and 90 MB."""
+    """py3langid's naive Bayes model (shipped in the wheel, data/model.npz.xz), restricted to the languages of
+    LATIN_LOCALES and UNSERVED_LATIN: probabilities over those eleven only. Loading takes about a second
+    (decompressing the model) and 90 MB."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    model.set_languages(list(LATIN_LOCALES))
+    model.set_languages([*LATIN_LOCALES, *UNSERVED_LATIN])
 
     def classify(text: str) -> dict[str, float]:
         return {language: float(p) for language, p in model.rank(text)}
