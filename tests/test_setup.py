@@ -12,6 +12,7 @@ import uuid
 from importlib import metadata
 
 import pytest
+from packaging.markers import Marker
 
 from bot import PROJECT_ROOT
 from bot.storage import migrate
@@ -24,7 +25,21 @@ def canonicalize_name(name: str) -> str:
 
 
 LOCK = tomllib.loads((PROJECT_ROOT / "uv.lock").read_text(encoding="utf-8"))
-LOCKED = {canonicalize_name(package["name"]): package["version"] for package in LOCK["package"]}
+
+
+def locked_versions() -> dict[str, str]:
+    """Each locked package's version for this interpreter. A package the lock forks by environment (numpy: one
+    version for Python 3.11, a newer one from 3.12 on) has one entry per fork, each with the markers it applies to."""
+    locked = {}
+    for package in LOCK["package"]:
+        markers = package.get("resolution-markers")
+        if markers and not any(Marker(marker).evaluate() for marker in markers):
+            continue
+        locked[canonicalize_name(package["name"])] = package["version"]
+    return locked
+
+
+LOCKED = locked_versions()
 
 
 def test_installed_babel_is_the_locked_one():
