@@ -130,7 +130,7 @@ def urgent(ctx: Context) -> View:
              "that is not life-threatening, tap the button: your request goes to the top of the call center's "
              "list. You can also call {phone}.").format(phone=CALL_CENTER) + consent_line(ctx)
     # TRANSLATORS: button label, at most 14 characters
-    return View(text, [Choice("send", _("🆘 Send request"))],
+    return View(text, [Choice("send", _("🆘 Send now"))],
                 actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])
 
 

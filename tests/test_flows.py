@@ -334,7 +334,7 @@ async def test_every_screen_renders_in_every_locale_without_english_left(app):
 
 
 async def test_every_button_token_is_short_ascii_and_labels_fit_kakao(app):
-    from bot.catalogs import visible_length
+    from bot.content import kakao_length
     from bot.i18n import LOCALES
 
     for locale in LOCALES:
@@ -343,6 +343,6 @@ async def test_every_button_token_is_short_ascii_and_labels_fit_kakao(app):
             for button in reply.buttons:
                 assert button.token.isascii() and len(button.token.encode()) <= 64, button.token
                 if screen not in {"onboard.language", "interp.language"}:  # languages are named in themselves
-                    assert visible_length(button.label) <= 14, (locale, screen, button.label)
+                    assert kakao_length(button.label) <= 14, (locale, screen, button.label)
             for action in reply.actions:
-                assert visible_length(action.label) <= 14, (locale, screen, action.label)
+                assert kakao_length(action.label) <= 14, (locale, screen, action.label)

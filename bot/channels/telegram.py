@@ -354,8 +354,8 @@ class TelegramChannel:
         query = update.callback_query
         if incoming is not None and query is not None and not self._own_chat(update):
             incoming = None  # a button pressed under someone else's message: never act on it
-            await self._answer(query.id, translator(choose_locale(None, query.from_user.language_code))(
-                "This button is not for you."))
+            _ = translator(choose_locale(None, query.from_user.language_code))
+            await self._answer(query.id, _("This button is not for you."))
         elif query is not None:
             await self._answer(query.id)
         if incoming is None:
