@@ -18,6 +18,8 @@ TRANSLATABLE_KEYS = frozenset({"name", "title", "body", "label", "text", "summar
 SKIPPED_KEYS = frozenset({"sources", "keywords", "ko", "romanization", "translator_note", "hospitals", "emergency",
                           "url", "id", "address"})
 LABEL_LIMIT_NOTE = "Button label: at most 14 characters (KakaoTalk's limit)."
+#: Keys that hold a reference, not text, under a given list (support_centers: name: main_center).
+REFERENCE_KEYS = {"support_centers": frozenset({"name"})}
 
 
 def _scalar(node: yaml.Node) -> str | None:
@@ -39,11 +41,11 @@ def _comments(mapping: yaml.MappingNode, key: str) -> list[str]:
     return comments
 
 
-def _walk(node: yaml.Node) -> Iterator[tuple[int, str, list[str]]]:
+def _walk(node: yaml.Node, parent: str | None = None) -> Iterator[tuple[int, str, list[str]]]:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key in SKIPPED_KEYS:
+            if key in SKIPPED_KEYS or key in REFERENCE_KEYS.get(parent, ()):
                 continue
             if key in TRANSLATABLE_KEYS:
                 comments = _comments(node, key)
@@ -57,10 +59,10 @@ def _walk(node: yaml.Node) -> Iterator[tuple[int, str, list[str]]]:
                         if text is not None and text.strip():
                             yield item.start_mark.line + 1, text, comments
                     continue
-            yield from _walk(value_node)
+            yield from _walk(value_node, key)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            yield from _walk(item)
+            yield from _walk(item, parent)
 
 
 def extract_yaml(fileobj: IO[bytes], keywords, comment_tags, options) -> Iterator[tuple]:

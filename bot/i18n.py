@@ -32,7 +32,7 @@ AUTONYMS: dict[str, str] = {
     "th": "ภาษาไทย",
     "si": "සිංහල",
     "fil": "Filipino",
-    "uz_Latn": "O‘zbekcha",
+    "uz_Latn": "Oʻzbekcha",  # with ʻ (U+02BB), the letter Uzbek writes in oʻ and gʻ
 }
 
 #: Each language's name in Korean, for phrases a resident shows to Korean speakers.
@@ -41,6 +41,23 @@ KOREAN_NAMES: dict[str, str] = {
     "km": "캄보디아어(크메르어)", "ne": "네팔어", "th": "태국어", "si": "싱할라어",
     "fil": "필리핀어(타갈로그어)", "uz_Latn": "우즈베크어",
 }
+#: The Korean name read aloud (Revised Romanization), for a resident who cannot read Hangul to an operator.
+KOREAN_NAMES_ROMANIZED: dict[str, str] = {
+    "en": "yeongeo", "ko": "hangugeo", "vi": "beteunameo", "zh_Hans": "junggugeo", "id": "indonesiaeo",
+    "km": "kambodiaeo (keumereueo)", "ne": "nepareo", "th": "taegugeo", "si": "singhallaeo",
+    "fil": "pillipineo (tagallogeueo)", "uz_Latn": "ujeubekeueo",
+}
+#: Each language's name in English, the other name an interpreter service (119, 112, 1330) understands.
+ENGLISH_NAMES: dict[str, str] = {
+    "en": "English", "ko": "Korean", "vi": "Vietnamese", "zh_Hans": "Chinese", "id": "Indonesian",
+    "km": "Khmer (Cambodian)", "ne": "Nepali", "th": "Thai", "si": "Sinhala", "fil": "Filipino (Tagalog)",
+    "uz_Latn": "Uzbek",
+}
+
+
+def language_to_say(locale: str) -> str:
+    """How to ask for an interpreter of this language: "Sinhala" / "싱할라어" (singhalaeo)."""
+    return f"“{ENGLISH_NAMES[locale]}” / “{KOREAN_NAMES[locale]}” ({KOREAN_NAMES_ROMANIZED[locale]})"
 
 #: Language tags that Babel's negotiation does not map to our locales (../shared/reference/i18n.md).
 ALIASES: dict[str, str] = {

@@ -8,6 +8,7 @@ measures it against plain word tokens.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -49,11 +50,40 @@ class Hit:
     score: float
 
 
-class SearchIndex:
-    """TF-IDF vectors of the documents, kept as an inverted index: a query costs only its own features."""
+#: Scripts written without spaces between words (or with particles glued to them): a search word may match inside.
+_GLUED = re.compile(r"[\u0E00-\u0E7F\u1780-\u17FF\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7A3]")
+#: What a card's search word adds to its score when the question contains it (whole words, or inside glued text).
+KEYWORD_BONUS = 0.12
+MAX_KEYWORD_BONUS = 0.3
 
-    def __init__(self, documents: dict[str, list[tuple[str, float]]], features: Callable[[str], Counter]) -> None:
+
+def keyword_weight(word: str) -> float:
+    """A longer search word says more: "không trả lương" or "拖欠工资" get the full bonus, "pay" or "월급" a little.
+    A Hangul or Han character carries about as much as three Latin letters, a letter of an abugida (Devanagari,
+    Sinhala, Thai, Khmer: a consonant with its vowel signs) about as much as two."""
+    letters = 0
+    for ch in word:
+        if _GLUED.match(ch) and not "\u0E00" <= ch <= "\u17FF":
+            letters += 3
+        elif unicodedata.category(ch) == "Lo":
+            letters += 2
+        elif unicodedata.category(ch).startswith("L"):
+            letters += 1
+    return KEYWORD_BONUS * min(1.0, letters / 12)
+
+
+class SearchIndex:
+    """TF-IDF vectors of the documents, kept as an inverted index: a query costs only its own features.
+
+    A card's own search words (data/cards: keywords) count on top: a question that contains one ("không trả
+    lương", "월급을 안 줘요", "拖欠工资") is about that card even when the rest of it ("what should I do") dilutes the
+    similarity."""
+
+    def __init__(self, documents: dict[str, list[tuple[str, float]]], features: Callable[[str], Counter],
+                 keywords: dict[str, Iterable[str]] | None = None) -> None:
         self.features = features
+        self.keywords = {doc_id: tuple({normalise(word) for word in words if normalise(word)})
+                         for doc_id, words in (keywords or {}).items()}
         vectors: dict[str, Counter] = {}
         for doc_id, fields in documents.items():
             vector: Counter = Counter()
@@ -79,6 +109,13 @@ class SearchIndex:
         for feature, weight in self._weigh(self.features(query[:500])).items():
             for doc_id, doc_weight in self.postings.get(feature, ()):
                 scores[doc_id] = scores.get(doc_id, 0.0) + weight * doc_weight
+        typed = normalise(query[:500])
+        spaced = f" {typed} "
+        for doc_id, keywords in self.keywords.items():
+            bonus = sum(keyword_weight(word) for word in keywords
+                        if (word in typed if _GLUED.search(word) else f" {word} " in spaced))
+            if bonus:
+                scores[doc_id] = scores.get(doc_id, 0.0) + min(MAX_KEYWORD_BONUS, bonus)
         ranked = sorted((Hit(doc_id, score) for doc_id, score in scores.items()), key=lambda h: (-h.score, h.card_id))
         return ranked[:limit]
 
@@ -87,8 +124,8 @@ def card_documents(content: Content, translate: Callable[[str], str]) -> dict[st
     """The searchable fields of every card: translated and English title and body, and the keywords."""
     documents = {}
     for card in content.cards.values():
-        fields: list[tuple[str, float]] = [(translate(card.title), 3.0), (card.title, 1.5)]
-        fields += [(translate(paragraph), 1.0) for paragraph in card.body]
+        fields: list[tuple[str, float]] = [(content.localise(card.title, translate), 3.0), (card.title, 1.5)]
+        fields += [(content.localise(paragraph, translate), 1.0) for paragraph in card.body]
         fields += [(keyword, 2.5) for keyword in card.keywords]
         documents[card.id] = fields
     return documents
@@ -106,7 +143,8 @@ def index_for(content: Content, locale: str, translate: Callable[[str], str], *,
         if len(_CACHE) > 64:
             _CACHE.clear()
         features = char_ngrams if method == "ngrams" else word_tokens
-        cached = _CACHE[key] = (content, SearchIndex(card_documents(content, translate), features))
+        keywords = {card.id: card.keywords for card in content.cards.values()}
+        cached = _CACHE[key] = (content, SearchIndex(card_documents(content, translate), features, keywords))
     return cached[1]
 
 

@@ -29,6 +29,11 @@ def call_center_action(ctx: Context) -> Action:
     return Action("call", _("📞 Call center"), CALL_CENTER)
 
 
+def with_korean(ctx: Context, name: str, korean: str) -> str:
+    """A name in the resident's language with its Korean name, as shown at the office: "X (한국어)"; once for Korean."""
+    return name if ctx.locale == "ko" or name == korean else f"{name} ({korean})"
+
+
 def region_label(ctx: Context, region: Region) -> str:
     """The region in the resident's script with its Korean name (without 시/군, so a button stays ≤ 14 characters)."""
     if ctx.locale == "ko":

@@ -6,6 +6,7 @@ from babel.dates import format_date
 
 from bot.content import Card, Menu
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
+from bot.i18n import language_to_say
 from handlers.common import CALL_CENTER
 from handlers.requests import ask_counselor
 
@@ -41,9 +42,14 @@ def source_lines(ctx: Context, card: Card) -> str:
     return _("📚 Source: {sources} (checked {date})").format(sources=names, date=day)
 
 
+def localise(ctx: Context, text: str) -> str:
+    """A content text translated, with the names of data/names.yaml and the resident's own placeholders filled."""
+    return ctx.content.localise(text, ctx._).replace("{your_language}", language_to_say(ctx.locale))
+
+
 def card_text(ctx: Context, card: Card) -> str:
     _ = ctx._
-    parts = [ctx.content.localise(text, _) for text in (card.title, *card.body)]
+    parts = [localise(ctx, text) for text in (card.title, *card.body)]
     if card.certainty == "uncertain":
         parts.append(_("⚠️ Some of this comes from a single or unofficial source. Please confirm with the call "
                        "center ({phone}).").format(phone=CALL_CENTER))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
-from bot.i18n import KOREAN_NAMES
+from bot.i18n import AUTONYMS, KOREAN_NAMES, KOREAN_NAMES_ROMANIZED, language_to_say
+from bot.langid import word_count
 from bot.search import normalise
 from handlers.common import CALL_CENTER, FIRE_AMBULANCE, POLICE, call_center_action
 from handlers.content import menu_key
@@ -40,6 +41,7 @@ def is_emergency(ctx: Context, text: str) -> bool:
     short_only = {normalise(word) for word in ctx.content.emergency_short_only}
     typed = normalise(text)
     tokens = typed.split()
+    words = word_count(text)  # Thai, Khmer and Chinese are written without spaces: their words are counted too
     for keyword in map(normalise, candidates):
         if not keyword:
             continue
@@ -47,7 +49,7 @@ def is_emergency(ctx: Context, text: str) -> bool:
             if ctx.screen not in NUMBER_SCREENS and re.search(rf"(?<![\d.,]){keyword}(?![\d.,]*\d)", text):
                 return True
             continue
-        if keyword in short_only and len(tokens) > SHORT_MESSAGE:
+        if keyword in short_only and max(words, len(tokens)) > SHORT_MESSAGE:
             continue
         if " " in keyword or _NO_SPACES.search(keyword):
             if f" {keyword}" in f" {typed}" or _NO_SPACES.search(keyword) and keyword in typed:
@@ -59,27 +61,47 @@ def is_emergency(ctx: Context, text: str) -> bool:
 
 @router.text_first
 async def emergency_words(ctx: Context, text: str) -> Outcome | None:
-    """Open the emergency card when the resident types an emergency word, whatever the screen (except the
-    emergency screens themselves, where the resident is already getting help)."""
-    if ctx.screen.startswith("emergency.") or ctx.screen == "menu:emergency":
-        return None
+    """Open the emergency card when the resident types an emergency word, whatever the screen: on the emergency
+    screens too, where it shows the card again (119 and the Korean sentences), never a search."""
     if len(text) <= 200 and is_emergency(ctx, text):
         return Outcome(goto=MAIN)
     return None
 
 
+#: The two sentences the emergency card shows in Korean before anything else (ids in data/phrases.yaml).
+CARD_PHRASES = ("phrase_ambulance", "phrase_foreigner_interpreter")
+SPEAK_PHRASE = "phrase_foreigner_language"  # "I am a foreigner. I speak ___."
+
+
+def korean_lines(ctx: Context, phrase) -> str:
+    """A phrase to show or read out: the Korean, its romanization, and (for other languages) what it means."""
+    korean, spoken, meaning = phrase.ko, phrase.romanization, ctx._(phrase.text)
+    if phrase.id == SPEAK_PHRASE:  # "I speak ___": the resident's language, in each line (other blanks stay blank)
+        korean = korean.replace("___", KOREAN_NAMES.get(ctx.locale, "영어"))
+        spoken = spoken.replace("___", KOREAN_NAMES_ROMANIZED.get(ctx.locale, "yeongeo"))
+        meaning = meaning.replace("___", AUTONYMS[ctx.locale].split(" (")[0])
+    if ctx.locale == "ko":
+        return f"🇰🇷 {korean}"
+    return f"🇰🇷 {korean}\n   ({spoken})\n   = {meaning}"
+
+
 @router.screen(MAIN)
 def emergency(ctx: Context) -> View:
-    """Show what to do in an emergency."""
+    """Show what to do in an emergency, with the two Korean sentences most needed."""
     _ = ctx._
     text = _(
         "🚨 Emergency\n\n"
         "• Fire or ambulance: call {fire}.\n"
         "• Police: call {police}.\n"
-        "• Both can connect an interpreter: say the name of your language in English or Korean.\n"
-        "• Tell them where you are: an address, a building name or a sign nearby.\n\n"
-        "For help in your language afterwards, call the call center: {phone}."
-    ).format(fire=FIRE_AMBULANCE, police=POLICE, phone=CALL_CENTER)
+        "• Both can connect an interpreter: say the name of your language, {language}.\n"
+        "• Tell them where you are: an address, a building name or a sign nearby."
+    ).format(fire=FIRE_AMBULANCE, police=POLICE, language=language_to_say(ctx.locale))
+    phrases = {phrase.id: phrase for phrase in ctx.content.phrases}
+    shown = [korean_lines(ctx, phrases[key]) for key in CARD_PHRASES if key in phrases]
+    if shown:
+        text += "\n\n" + _("Show this to a Korean speaker, or read it out:") + "\n" + "\n".join(shown)
+    text += "\n\n" + _("For help in your language afterwards, call the call center: {phone}.").format(
+        phone=CALL_CENTER)
     choices = [
         # TRANSLATORS: button labels, at most 14 characters each
         Choice(PHRASES, _("🗣 Phrases")),
@@ -113,11 +135,8 @@ async def emergency_command(ctx: Context, _args: str) -> Outcome:
 def phrases(ctx: Context) -> View:
     """Show Korean phrases the resident can show or read out."""
     _ = ctx._
-    language = KOREAN_NAMES.get(ctx.locale, "영어")
-    cards = []
-    for phrase in ctx.content.phrases:
-        korean = phrase.ko.replace("___", language) if "speak" in phrase.text.lower() else phrase.ko
-        cards.append(f"• {_(phrase.text)}\n  🇰🇷 {korean}\n  ({phrase.romanization})")
+    shown = [phrase for phrase in ctx.content.phrases if not (ctx.locale == "ko" and phrase.id == SPEAK_PHRASE)]
+    cards = [korean_lines(ctx, phrase) for phrase in shown]
     text = _("🗣 Show these Korean sentences, or read them out:") + "\n\n" + "\n\n".join(cards)
     return View(text, actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])
 
@@ -137,6 +156,8 @@ def urgent(ctx: Context) -> View:
 @router.text(URGENT)
 async def urgent_typed(ctx: Context, text: str) -> Outcome:
     record(ctx, "urgent", "emergency", priority=10, details={"note": text[:1000]})
+    if is_emergency(ctx, text):  # sent, and the emergency card at once: 119 comes first
+        return Outcome(goto=MAIN, note=ctx._("✅ Your urgent request was sent."))
     return Outcome(goto=URGENT_SENT)
 
 

@@ -22,7 +22,7 @@ _LANGUAGE_WORDS = {
     "id": {"indonesian", "indonesia", "id", "bahasa"}, "km": {"khmer", "km", "cambodian", "ខ្មែរ"},
     "ne": {"nepali", "ne", "nepal", "नेपाली"}, "th": {"thai", "th", "ไทย"},
     "si": {"sinhala", "si", "sinhalese", "සිංහල"}, "fil": {"filipino", "fil", "tagalog", "tl"},
-    "uz_Latn": {"uzbek", "uz", "o'zbek", "ozbek", "o‘zbekcha", "o'zbekcha", "uzbekcha"},
+    "uz_Latn": {"uzbek", "uz", "o'zbek", "ozbek", "o‘zbekcha", "oʻzbekcha", "o'zbekcha", "uzbekcha", "ozbekcha"},
 }
 
 
@@ -40,7 +40,7 @@ def language_from_text(text: str) -> str | None:
     return _LANGUAGE_BY_WORD.get(_fold(text))
 
 
-@router.screen(LANGUAGE, search=False)
+@router.screen(LANGUAGE)
 def ask_language(ctx: Context) -> View:
     """Greet the resident and ask which language to use."""
     _ = ctx._
@@ -72,7 +72,7 @@ async def language_typed(ctx: Context, text: str) -> Outcome | None:
     return await _language_chosen(ctx, locale) if locale else None
 
 
-@router.screen(CONSENT, search=False)
+@router.screen(CONSENT)
 def ask_consent(ctx: Context) -> View:
     """Explain what is stored, why, for how long and how to delete it; ask for consent."""
     _ = ctx._
@@ -117,7 +117,7 @@ async def save_consent(ctx: Context, key: str) -> Outcome | None:
     return None
 
 
-@router.screen(REGION, search=False)
+@router.screen(REGION)
 def ask_region(ctx: Context) -> View:
     """Ask which city or county the resident lives in."""
     _ = ctx._

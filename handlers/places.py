@@ -6,7 +6,14 @@ import math
 
 from bot.content import Hospital, Office
 from bot.conversation import Action, Choice, Context, Outcome, Router, View
-from handlers.common import CALL_CENTER, call_center_action, region_choices, region_label, served_region
+from handlers.common import (
+    CALL_CENTER,
+    call_center_action,
+    region_choices,
+    region_label,
+    served_region,
+    with_korean,
+)
 
 router = Router("places")
 
@@ -155,7 +162,7 @@ async def nearest_to_location(ctx: Context, latitude: float | None, longitude: f
 
 def office_lines(ctx: Context, office: Office) -> str:
     _ = ctx._
-    lines = [f"🏢 {_(office.name)} ({office.ko})"]
+    lines = [f"🏢 {with_korean(ctx, _(office.name), office.ko)}"]
     if office.summary:
         lines.append(ctx.content.localise(office.summary, _))
     if office.address:
@@ -182,9 +189,9 @@ def immigration_office(ctx: Context) -> View:
     center = ctx.content.support_center_for(region.id)
     if center is not None and center.name in ctx.content.names:
         name = ctx.content.names[center.name]
-        text += "\n\n" + _("Walk-in help in your language with visas, work and daily life: {center} ({ko}), {place}. "
-                           "Call {phone} first.").format(center=_(name.text), ko=name.ko, place=_(center.summary),
-                                                          phone=CALL_CENTER)
+        text += "\n\n" + _("Walk-in help in your language with visas, work and daily life: {center}, {place}. Call "
+                           "{phone} first.").format(center=with_korean(ctx, _(name.text), name.ko),
+                                                    place=_(center.summary), phone=CALL_CENTER)
     actions = [Action("link", "🔗 HiKorea", "https://www.hikorea.go.kr"), Action("call", _("📞 Call 1345"), "1345")]
     return View(text, [area_choice(ctx, OFFICE)], actions=actions)
 

@@ -23,14 +23,16 @@ def main() -> None:
     compile_catalogs()
     content = load_content()
     cases = yaml.safe_load((ROOT / "tests" / "search_queries.yaml").read_text(encoding="utf-8"))
-    print(f"{'language':8} {'questions':>9}   {'n-grams top1/top3':>18}   {'words top1/top3':>16}")
+    keywords = {card.id: card.keywords for card in content.cards.values()}
+    print(f"{'language':8} {'questions':>9}   {'n-grams+keywords':>18}   {'n-grams top1/top3':>18}   "
+          f"{'words top1/top3':>16}")
     for locale, pairs in cases.items():
         documents = card_documents(content, translator(locale))
         results = []
-        for features in (char_ngrams, word_tokens):
-            first, top3 = evaluate(SearchIndex(documents, features), [tuple(pair) for pair in pairs])
+        for features, words in ((char_ngrams, keywords), (char_ngrams, None), (word_tokens, None)):
+            first, top3 = evaluate(SearchIndex(documents, features, words), [tuple(pair) for pair in pairs])
             results.append(f"{first:6.0%} / {top3:4.0%}")
-        print(f"{locale:8} {len(pairs):9}   {results[0]:>18}   {results[1]:>16}")
+        print(f"{locale:8} {len(pairs):9}   {results[0]:>18}   {results[1]:>18}   {results[2]:>16}")
 
 
 if __name__ == "__main__":

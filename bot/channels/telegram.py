@@ -93,11 +93,10 @@ def to_incoming(update: Update) -> Incoming | None:
 # -- Replies ---------------------------------------------------------------------------------------------
 
 def reply_text(reply: Reply) -> str:
-    lines = [reply.text]
+    """The reply as Telegram text. Inline buttons cannot dial, so every number to call comes first, on its own
+    line, where the phone offers to call it."""
     calls = [action.line for action in reply.actions if action.kind == "call"]
-    if calls:
-        lines.append("\n" + "\n".join(calls))
-    return "\n".join(lines)
+    return "\n".join(calls) + "\n\n" + reply.text if calls else reply.text
 
 
 def reply_markup(reply: Reply) -> dict | None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from bot import DATA_DIR
 from bot.content.models import (
     NAME_PLACEHOLDER,
+    RESIDENT_PLACEHOLDERS,
     Card,
     Content,
     Event,
@@ -228,7 +229,7 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
 
     def unknown_names(document: _Document, path: tuple, text: str | None) -> None:
         for placeholder in NAME_PLACEHOLDER.findall(text or ""):
-            if placeholder not in names:
+            if placeholder not in names and placeholder not in RESIDENT_PLACEHOLDERS:
                 problems.append(document.problem(path, f"{{{placeholder}}} is not a name in names.yaml"))
 
     for name, document in docs.items():

@@ -14,6 +14,8 @@ LABEL_LIMIT = 14  # KakaoTalk button labels; translations are checked against th
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 #: Placeholders a card, menu or office text may use for the names in data/names.yaml ({call_center} …).
 NAME_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: Placeholders filled per resident when a card is shown: {your_language} → "Sinhala" / "싱할라어" (singhallaeo).
+RESIDENT_PLACEHOLDERS = frozenset({"your_language"})
 
 
 def kakao_length(text: str) -> int:

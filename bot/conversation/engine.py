@@ -269,9 +269,10 @@ class ConversationEngine:
                 return _Turn(await self.registry.commands[incoming.text](ctx, incoming.args), self.registry.home)
             welcome = _Turn(Outcome(goto=self.registry.welcome, reset=True), self.registry.welcome)
             outcome = None
-            if incoming.kind is Kind.TEXT and incoming.text.strip():  # an emergency cannot wait for onboarding
-                outcome = await self._before_text(ctx, ascii_digits(incoming.text.strip()[:MAX_TEXT]))
-            elif incoming.kind is Kind.LOCATION:
+            if incoming.kind is Kind.TEXT and incoming.text.strip():
+                # a first message is a question (or an emergency), answered at once; never a wall of set-up
+                return await self._text(ctx, self.registry.welcome, ascii_digits(incoming.text))
+            if incoming.kind is Kind.LOCATION:
                 for handler in self.registry.location_handlers:
                     outcome = outcome or await handler(ctx, incoming.latitude, incoming.longitude)
             return _Turn(outcome, self.registry.welcome) if outcome is not None else welcome
@@ -347,7 +348,8 @@ class ConversationEngine:
             outcome = await screen.on_text(ctx, text)
             if screen.free_text:  # the screen has kept the text; an emergency word still opens the emergency card
                 urgent = await self._before_text(ctx, text)
-                outcome = urgent if urgent is not None else outcome
+                if urgent is not None and (outcome is None or outcome.goto != urgent.goto):
+                    outcome = urgent
             if outcome is not None:
                 return _Turn(outcome, current)
         for handler in self.registry.fallback_text if screen.search else ():
