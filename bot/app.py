@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from bot.content import ContentStore
 from bot.conversation.engine import ConversationEngine
+from bot.services.desk import Desk
+from bot.services.hours import OpeningHours
+from bot.services.queue import Queue
 from bot.settings import Settings
 from bot.storage.db import Database
 from handlers import build_registry
@@ -17,6 +20,8 @@ class App:
     db: Database
     content: ContentStore
     engine: ConversationEngine
+    queue: Queue
+    desk: Desk
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -26,8 +31,11 @@ def create_app(settings: Settings, *, content: ContentStore | None = None) -> Ap
     registry = build_registry()
     content = content or ContentStore(flows=registry.flows, snapshots=settings.snapshots)
     db = Database(settings.database_url)
-    engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings)
-    return App(settings=settings, db=db, content=content, engine=engine)
+    hours = OpeningHours(settings.opening_hours, settings.opening_hours_by_language, tz=settings.tz)
+    queue = Queue(hours, content=lambda: content.current)
+    engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings, queue=queue)
+    desk = Desk(db=db, queue=queue, settings=settings)
+    return App(settings=settings, db=db, content=content, engine=engine, queue=queue, desk=desk)
 
 
 def configure_logging(settings: Settings, level: str | None = None) -> None:

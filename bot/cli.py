@@ -21,6 +21,8 @@ cli.add_typer(db_cli, name="db")
 content_cli = typer.Typer(no_args_is_help=True, help="Content in data/: check and publish.")
 cli.add_typer(i18n_cli, name="i18n")
 cli.add_typer(content_cli, name="content")
+counselor_cli = typer.Typer(no_args_is_help=True, help="Counselors who answer residents (the desk).")
+cli.add_typer(counselor_cli, name="counselor")
 
 log = logging.getLogger("bot")
 
@@ -269,6 +271,153 @@ def content_check() -> None:
 def content_publish() -> None:
     """Check the content and, if it is good, have the running bot serve it."""
     _content_report(publish_it=True)
+
+def _with_db(fn):
+    """Run fn(app) on the configured database (migrated or stopped with one line)."""
+    from bot.app import create_app
+
+    settings = load_settings()
+    prepare_database(settings)
+
+    async def main():
+        from bot.content import ContentStore
+        from handlers import build_registry
+
+        app = create_app(settings, content=ContentStore(flows=build_registry().flows, snapshots=None))
+        try:
+            return await fn(app)
+        finally:
+            await app.close()
+
+    return asyncio.run(main())
+
+
+@counselor_cli.command("add")
+def counselor_add(
+    name: Annotated[str, typer.Option(help="The name residents see.")],
+    languages: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(LOCALES)}")],
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The counselor's numeric Telegram user id.")],
+    supervisor: Annotated[bool, typer.Option("--supervisor")] = False,
+    ui: Annotated[str, typer.Option("--ui", help="Language of the counselor's own screens.")] = "ko",
+) -> None:
+    """Register a counselor (or update one with the same Telegram id)."""
+    from bot.storage import tickets
+    from bot.storage.types import utcnow
+
+    wanted = [part.strip() for part in languages.split(",") if part.strip()]
+    aliases = {"zh": "zh_Hans", "uz": "uz_Latn", "tl": "fil"}
+    wanted = [aliases.get(code, code) for code in wanted]
+    unknown = [code for code in wanted if code not in LOCALES]
+    if unknown or not wanted:
+        typer.echo(f"Unknown language(s): {', '.join(unknown) or 'none given'}. Use: {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    if ui not in LOCALES:
+        typer.echo(f"Unknown --ui language {ui!r}. Use: {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    if not name.strip() or len(name) > 64 or telegram_id <= 0:
+        typer.echo("Give a name (at most 64 characters) and a positive Telegram id.", err=True)
+        raise typer.Exit(2)
+
+    async def add(app):
+        def write(*, conn):
+            found = tickets.counselor_by_key(conn=conn, channel="telegram", user_key=str(telegram_id))
+            now = utcnow()
+            if found is not None:
+                tickets.update_counselor(conn=conn, counselor_id=found.id, name=name.strip(), languages=wanted,
+                                         supervisor=supervisor, locale=ui, active=True)
+                tickets.record_audit(conn=conn, actor="cli", action="counselor_update", now=now,
+                                     detail={"counselor": found.id})
+                return found.id, False
+            new_id = tickets.add_counselor(conn=conn, name=name.strip(), languages=wanted, channel="telegram",
+                                           user_key=str(telegram_id), supervisor=supervisor, locale=ui, now=now)
+            tickets.record_audit(conn=conn, actor="cli", action="counselor_add", now=now, detail={"counselor": new_id})
+            return new_id, True
+
+        return await app.db.write(write)
+
+    counselor_id, created = _with_db(add)
+    typer.echo(f"{'Added' if created else 'Updated'} counselor {counselor_id}: {name.strip()} "
+               f"({', '.join(wanted)}){' [supervisor]' if supervisor else ''}. The running bot knows within 15 s.")
+
+
+@counselor_cli.command("list")
+def counselor_list() -> None:
+    """List the counselors."""
+    from bot.storage import tickets
+
+    rows = _with_db(lambda app: app.db.read(tickets.all_counselors))
+    if not rows:
+        typer.echo("No counselors yet. Add one: python -m bot counselor add --name … --languages vi --telegram-id N")
+        return
+    for row in rows:
+        state = "active" if row.active else "disabled"
+        duty = "on duty" if row.on_duty else "off duty"
+        role = " supervisor" if row.supervisor else ""
+        typer.echo(f"{row.id:>4}  {row.name:<20} {','.join(row.languages):<24} {row.channel}:{row.user_key:<14} "
+                   f"{state}, {duty}{role}")
+
+
+@counselor_cli.command("disable")
+def counselor_disable(counselor_id: int) -> None:
+    """Disable a counselor: they can do nothing more; their history stays."""
+    from bot.storage import tickets
+    from bot.storage.types import utcnow
+
+    async def disable(app):
+        def write(*, conn):
+            done = tickets.update_counselor(conn=conn, counselor_id=counselor_id, active=False, on_duty=False)
+            if done:
+                tickets.record_audit(conn=conn, actor="cli", action="counselor_disable", now=utcnow(),
+                                     detail={"counselor": counselor_id})
+                for ticket in tickets.held_by(conn=conn, counselor_id=counselor_id):
+                    tickets.hand_over(conn=conn, ticket_id=ticket.id, from_id=counselor_id, to_id=None,
+                                      now=utcnow())
+            return done
+
+        return await app.db.write(write)
+
+    if not _with_db(disable):
+        typer.echo(f"No counselor {counselor_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Counselor {counselor_id} disabled; their open chats went back to the queue.")
+
+
+@cli.command()
+def stats(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (Korean time).")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (included).")],
+    by: Annotated[str, typer.Option(help="Comma-separated: month,language,area,topic,channel,user_type,kind,"
+                                         "status")] = "",
+    csv_file: Annotated[str | None, typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
+) -> None:
+    """Consultations: counts, average wait and handling time (minutes) and ratings, grouped as asked."""
+    from datetime import timedelta as days
+
+    from bot import stats as report
+    from bot.storage import tickets
+
+    settings = load_settings()
+    dimensions = [part.strip() for part in by.split(",") if part.strip()]
+    wrong = [d for d in dimensions if d not in report.DIMENSIONS]
+    if wrong:
+        typer.echo(f"Unknown --by {', '.join(wrong)}; use: {', '.join(report.DIMENSIONS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        first, last = report.parse_day(start, settings.tz), report.parse_day(end, settings.tz) + days(days=1)
+    except ValueError:
+        typer.echo("Dates are YYYY-MM-DD, for example --from 2026-01-01 --to 2026-01-31", err=True)
+        raise typer.Exit(2) from None
+    if last <= first:
+        typer.echo("--to is before --from.", err=True)
+        raise typer.Exit(2)
+    rows = _with_db(lambda app: app.db.read(tickets.consultations, start=first, end=last))
+    table = report.table(report.summarise(rows, dimensions, settings.tz), dimensions)
+    typer.echo(report.render(table, dimensions))
+    if csv_file:
+        with open(csv_file, "w", encoding="utf-8", newline="") as handle:
+            handle.write(report.to_csv(table, dimensions))
+        typer.echo(f"Written: {csv_file}")
+
 
 def main() -> None:
     try:

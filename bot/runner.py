@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App, create_app
 from bot.settings import Settings
-from bot.storage import crud, mail
+from bot.storage import crud, mail, tickets
 from bot.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,20 @@ async def purge_job(app: App) -> None:
     rows of the inbox and outbox."""
     now = utcnow()
     count = await app.db.write(crud.purge_inactive, before=now - timedelta(days=app.settings.retention_days))
+    await app.db.write(tickets.purge_closed_conversations, before=now - timedelta(days=app.settings.retention_days))
     await app.db.write(mail.purge_inbox, before=now - MAILBOX_KEEP)
     await app.db.write(mail.purge_outbox, before=now - OUTBOX_KEEP)
     if count:
         log.info("retention: deleted %d inactive resident(s)", count)
         await app.db.after_deletion()
+
+
+async def expire_job(app: App) -> None:
+    """Close requests that waited longer than QUEUE_EXPIRE_DAYS (their residents are told to ask again)."""
+    after = timedelta(days=app.settings.queue_expire_days)
+    expired = await app.db.write(lambda conn: app.queue.expire(conn, now=utcnow(), after=after))
+    if expired:
+        log.info("queue: %d request(s) expired", expired)
 
 
 async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None, app: App | None = None) -> None:
@@ -51,6 +60,7 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
     scheduler.add_job(app.content.refresh, "interval", seconds=30, id="content")
+    scheduler.add_job(expire_job, "interval", minutes=30, args=[app], id="queue-expiry")
     telegram = None
     failure: BaseException | None = None
     try:
@@ -60,7 +70,7 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
         if settings.telegram_bot_token is not None:
             from bot.channels.telegram import ChannelStopped, TelegramChannel
 
-            telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db)
+            telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db, desk=app.desk)
             try:
                 await telegram.start()
             except ChannelStopped as exc:

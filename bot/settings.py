@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1, alias="RETENTION_DAYS")
     #: Where published content snapshots live (default data/.published); the bot serves the current one.
     content_snapshot_dir: Path | None = Field(default=None, alias="CONTENT_SNAPSHOT_DIR")
+    #: The counselors' hours (Korean time; closed on Korean public holidays), and other hours per language.
+    opening_hours: str = Field(default="mon-fri 09:00-18:00; sat 09:00-18:00", alias="OPENING_HOURS")
+    opening_hours_by_language: dict[str, str] = Field(default_factory=dict, alias="OPENING_HOURS_BY_LANGUAGE")
+    #: A request nobody took for this many days is closed as expired (its resident is told).
+    queue_expire_days: int = Field(default=7, ge=1, alias="QUEUE_EXPIRE_DAYS")
 
     @field_validator("database_url")
     @classmethod
@@ -91,6 +96,32 @@ class Settings(BaseSettings):
 
         if value not in LOCALES:
             raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.services.hours import Schedule, ScheduleError
+
+        try:
+            Schedule.parse(value)
+        except ScheduleError as exc:
+            raise ValueError(f"OPENING_HOURS: {exc}") from None
+        return value
+
+    @field_validator("opening_hours_by_language")
+    @classmethod
+    def _schedules(cls, value: dict[str, str]) -> dict[str, str]:
+        from bot.i18n import LOCALES
+        from bot.services.hours import Schedule, ScheduleError
+
+        for locale, text in value.items():
+            if locale not in LOCALES:
+                raise ValueError(f"OPENING_HOURS_BY_LANGUAGE: unknown language {locale!r}")
+            try:
+                Schedule.parse(text)
+            except ScheduleError as exc:
+                raise ValueError(f"OPENING_HOURS_BY_LANGUAGE[{locale}]: {exc}") from None
         return value
 
     @field_validator("timezone")

@@ -10,7 +10,7 @@ from bot.langid import word_count
 from bot.search import normalise
 from handlers.common import CALL_CENTER, FIRE_AMBULANCE, POLICE, call_center_action
 from handlers.content import menu_key
-from handlers.requests import consent_line, record
+from handlers.requests import consent_line, queue_lines, record
 
 router = Router("emergency")
 
@@ -170,9 +170,12 @@ async def urgent_send(ctx: Context, key: str) -> Outcome | None:
 
 
 @router.screen(URGENT_SENT)
-def urgent_sent(ctx: Context) -> View:
-    """Confirm the urgent request."""
+async def urgent_sent(ctx: Context) -> View:
+    """Confirm the urgent request, with its place in line."""
     _ = ctx._
     text = _("✅ Your urgent request has been recorded at the top of the list. If you do not hear back soon, call "
              "{phone}. In danger, call 119 or 112.").format(phone=CALL_CENTER)
+    lines = await queue_lines(ctx)
+    if lines:
+        text += "\n\n" + lines
     return View(text, actions=[Action("call", _("🚑 Call 119"), FIRE_AMBULANCE), call_center_action(ctx)])

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from babel.dates import format_datetime
+
 from bot.conversation import Choice, Context, Outcome, Router, View
 from bot.i18n import AUTONYMS, LOCALES
+from bot.services.names import USER_TYPES
+from bot.services.names import topic_name as category_name
+from bot.services.queue import wait_words
 from handlers.common import CALL_CENTER, call_center_action
 
 router = Router("requests")
 
 CONFIRM = "request.confirm"
-SENT = "request.sent"
+SENT = "request.sent"  # the request's place in line, live
+CHAT = "request.chat"  # a counselor has the chat
+RATE = "request.rate"  # after the counselor closed it
+HOME = "menu.main"
 MAX_NOTE = 1000
 
 
 def topic_name(ctx: Context, topic: str) -> str:
-    _ = ctx._
-    names = {
-        "immigration": _("visa and immigration"), "labor": _("work and labor rights"),
-        "medical": _("medical care"), "welfare": _("welfare and family support"), "daily": _("daily life"),
-        "emergency": _("an emergency"), "interpreter": _("an interpreter"),
-    }
-    return names.get(topic, _("your question"))
+    return category_name(ctx._, topic)
 
 
 def consent_line(ctx: Context) -> str:
@@ -79,19 +81,157 @@ def _send(ctx: Context, note: str | None = None) -> Outcome:
     return Outcome(goto=SENT)
 
 
-@router.screen(SENT)
-def request_sent(ctx: Context) -> View:
-    """Confirm that the request was recorded."""
+async def queue_lines(ctx: Context) -> str:
+    """Where the resident's request stands: place in line and waiting time, or when the center opens."""
     _ = ctx._
-    text = _("✅ Your request has been recorded for the call center's counselors. They work on weekdays, and on "
-             "Saturdays from 9:00 to 18:00. To talk right away, call {phone}.").format(phone=CALL_CENTER)
-    return View(text, actions=[call_center_action(ctx)])
+    pending = ctx.requests[-1] if ctx.requests else None
+    status = await ctx.services.queue_status(pending)
+    if status is None:
+        return ""
+    if status.status == "assigned":
+        return _("💬 {name}, a counselor of the call center, has your request. Write your messages here.").format(
+            name=status.counselor_name or _("A counselor"))
+    lines = [_("⏳ You are number {position} in line for {language} counselors. Waiting time: {wait}.").format(
+        position=status.position, language=AUTONYMS[ctx.locale], wait=wait_words(_, status.wait_minutes))]
+    if status.opens_at is not None:
+        lines.append(queue_opens_text(ctx, status.opens_at))
+    elif status.wait_minutes is None:
+        lines.append(_("No counselor for your language is on duty right now; your request is kept and answered "
+                       "as soon as one is."))
+    lines.append(_("In an emergency, call 119 now."))
+    return "\n".join(lines)
+
+
+def queue_opens_text(ctx: Context, opens_at) -> str:
+    _ = ctx._
+    when = format_datetime(opens_at, "EEEE HH:mm", tzinfo=ctx.settings.tz, locale=ctx.translator.babel_locale)
+    return _("The call center is closed now. It opens {when} (Korean time); your request is kept until then.").format(
+        when=when)
+
+
+def user_type_choices(ctx: Context) -> list[Choice]:
+    """Who is asking (for the center's statistics): one tap, or skip."""
+    _ = ctx._
+    ticket = ctx.ticket
+    if ctx.data.get("user_type_done") or (ticket is not None and ticket.user_type):
+        return []
+    # TRANSLATORS: button labels, at most 14 characters each
+    return [Choice("type:resident", _("👤 Resident")), Choice("type:employer", _("🏭 Employer")),
+            Choice("type:official", _("🏛 Official")), Choice("type:skip", _("Skip"))]
+
+
+@router.screen(SENT, free_text=True)
+async def request_sent(ctx: Context) -> View:
+    """Show the request's place in line; typed text is added to it."""
+    _ = ctx._
+    lines = await queue_lines(ctx)
+    if not lines:
+        text = _("You have no open request. Ask a counselor from the menu, or call {phone}.").format(
+            phone=CALL_CENTER)
+        return View(text, [Choice(CONFIRM, _("💬 Counselor"))], actions=[call_center_action(ctx)])
+    text = _("✅ Your request was sent to the call center's counselors.") + "\n\n" + lines + "\n\n" + \
+        _("Write here to add to your request. A counselor reads it all.")
+    choices = user_type_choices(ctx)
+    if choices:
+        text += "\n\n" + _("Who are you? (for the center's statistics, optional)")
+    # TRANSLATORS: button labels, at most 14 characters each
+    choices += [Choice("refresh", _("🔄 Refresh")), Choice("cancel", _("❌ Cancel it"))]
+    return View(text, choices, columns=2, actions=[call_center_action(ctx)])
+
+
+@router.text(SENT)
+async def add_to_request(ctx: Context, text: str) -> Outcome:
+    """Typed text while waiting joins the open request (a burst of messages is one request)."""
+    if ctx.ticket is None:
+        return Outcome(goto=CONFIRM)
+    ctx.ticket_actions.append(("note", {"ticket": ctx.ticket.id, "text": text[:MAX_NOTE]}))
+    return Outcome(note=ctx._("✅ Added to your request."))
+
+
+@router.choice(SENT)
+async def request_choice(ctx: Context, key: str) -> Outcome | None:
+    _ = ctx._
+    if key == "refresh":
+        return Outcome()
+    if key == "cancel":
+        if ctx.ticket is not None:
+            ctx.ticket_actions.append(("cancel", {"ticket": ctx.ticket.id}))
+        return Outcome(goto=HOME, reset=True, note=_("Your request was cancelled. You can ask again any time."))
+    if key.startswith("type:"):
+        ctx.data["user_type_done"] = True
+        kind = key.removeprefix("type:")
+        if kind in USER_TYPES and ctx.ticket is not None:
+            ctx.ticket_actions.append(("user_type", {"ticket": ctx.ticket.id, "user_type": kind}))
+        return Outcome(note=_("Thank you."))
+    return None
+
+
+@router.screen(CHAT)
+async def chat(ctx: Context) -> View:
+    """While a counselor has the chat: what to do, and how to end it."""
+    _ = ctx._
+    name = ctx.ticket.details.get("counselor_name") if ctx.ticket else None
+    status = await ctx.services.queue_status()
+    if status is None or status.status != "assigned":
+        return View(_("The chat with the counselor has ended."), [])
+    name = status.counselor_name or name or _("A counselor")
+    text = _("💬 You are talking with {name}, a counselor of the call center. Write your messages here; photos, "
+             "documents, voice messages and your location are passed on too.").format(name=name)
+    # TRANSLATORS: button labels, at most 14 characters each
+    return View(text, [Choice("emergency.main", _("🚨 Emergency")), Choice("end", _("❌ End chat"))], columns=2,
+                nav=False)
+
+
+@router.choice(CHAT)
+async def end_chat(ctx: Context, key: str) -> Outcome | None:
+    if key != "end":
+        return None
+    if ctx.ticket is not None:
+        ctx.ticket_actions.append(("cancel", {"ticket": ctx.ticket.id}))
+    return Outcome(goto=HOME, reset=True, note=ctx._("The chat has ended. You can ask again any time."))
+
+
+@router.screen(RATE)
+def rate(ctx: Context) -> View:
+    """Ask for a 1–5 rating of the consultation just closed (one tap, optional)."""
+    _ = ctx._
+    text = _("How helpful was the counselor? Tap a number from 1 (not at all) to 5 (very), or skip.")
+    choices = [Choice(str(n), "⭐" * n) for n in range(1, 6)] + [Choice("skip", _("Skip"))]
+    return View(text, choices, columns=5)
+
+
+@router.choice(RATE)
+async def save_rating(ctx: Context, key: str) -> Outcome | None:
+    _ = ctx._
+    ticket_id = ctx.data.get("rate_ticket")
+    if key == "skip":
+        return Outcome(goto=HOME, reset=True)
+    if key in {"1", "2", "3", "4", "5"} and ticket_id:
+        ctx.ticket_actions.append(("rate", {"ticket": ticket_id, "rating": int(key)}))
+        return Outcome(goto=HOME, reset=True, note=_("Thank you for your rating."))
+    return None
 
 
 @router.command("counselor")
 async def counselor_command(ctx: Context, _args: str) -> Outcome:
-    """Ask for a counselor."""
+    """Ask for a counselor (or see the request already open)."""
+    if ctx.ticket is not None:
+        return Outcome(goto=CHAT if ctx.ticket.status == "assigned" else SENT)
     return ask_counselor(ctx, "general")
+
+
+#: Commands of the counselors' desk: a resident who types one is told politely, and sees nothing of the queue.
+DESK_COMMANDS = ("queue", "take", "next", "mine", "switch", "note", "transfer", "close", "canned", "on", "off")
+
+
+async def refuse_desk_command(ctx: Context, _args: str) -> Outcome:
+    """Tell a resident (not a counselor) politely that this command is not for them."""
+    return Outcome(note=ctx._("This command is for the call center's counselors. If you need help, tap 💬 "
+                              "Counselor or call {phone}.").format(phone=CALL_CENTER))
+
+
+for _name in DESK_COMMANDS:
+    router.command(_name)(refuse_desk_command)
 
 
 # -- interpreter supporters -------------------------------------------------------------------------------------
@@ -242,12 +382,15 @@ async def send_interpreter_request(ctx: Context, key: str) -> Outcome | None:
 
 
 @router.screen(DONE)
-def interpreter_sent(ctx: Context) -> View:
-    """Confirm the interpreter request."""
+async def interpreter_sent(ctx: Context) -> View:
+    """Confirm the interpreter request, with its place in line."""
     _ = ctx._
     answers = ctx.data.get("interpreter_sent", {})
     text = _("✅ Your interpreter request has been recorded. The call center will contact you here or by phone to "
              "arrange it. Questions: {phone}.").format(phone=CALL_CENTER)
     if answers:
         text += "\n\n" + summary(ctx, answers)
+    lines = await queue_lines(ctx)
+    if lines:
+        text += "\n\n" + lines
     return View(text, actions=[call_center_action(ctx)])

@@ -66,10 +66,32 @@ async def bench_engine(users: int, messages: int, db_url: str) -> float:
     return users * messages / elapsed
 
 
-def run_end_to_end(name: str, command: list[str], env: dict, users: int, messages: int) -> float:
+def seed_residents(db_url: str, users: int) -> None:
+    """Onboarded residents for the real path: language chosen, consent given, area set, on the main menu."""
+    from sqlalchemy import create_engine, insert
+
+    from bot.storage.models import conversation_table, resident_table
+    from bot.storage.types import utcnow
+    from tests.fake_telegram import REAL_QUESTIONS
+
+    engine = create_engine(db_url.replace("+aiosqlite", ""))
+    now = utcnow()
+    with engine.begin() as conn:
+        for user in range(users):
+            locale = list(REAL_QUESTIONS)[user % len(REAL_QUESTIONS)]
+            resident_id = conn.execute(insert(resident_table).values(
+                channel="telegram", user_key=str(100000 + user), locale=locale, region="yeongam", consent="yes",
+                consent_at=now, first_seen=now, last_seen=now).returning(resident_table.c.id)).scalar_one()
+            conn.execute(insert(conversation_table).values(resident_id=resident_id, screen="menu.main", stack=[],
+                                                           data={}, version=1, updated_at=now))
+    engine.dispose()
+
+
+def run_end_to_end(name: str, command: list[str], env: dict, users: int, messages: int,
+                   scenario: str = "start") -> float:
     port = free_port()
     fake = subprocess.Popen([sys.executable, "-m", "tests.fake_telegram", "--port", str(port), "--users", str(users),
-                             "--messages", str(messages)], cwd=ROOT)
+                             "--messages", str(messages), "--scenario", scenario], cwd=ROOT)
     total = users * messages
     try:
         stats_url = f"http://127.0.0.1:{port}/_control/stats"
@@ -119,6 +141,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=40, help="messages per user (end to end)")
     parser.add_argument("--engine-messages", type=int, default=100, help="messages per user (engine only)")
     parser.add_argument("--bots", default="ours,ptb,aiogram", help="which bots to run end to end")
+    parser.add_argument("--scenarios", default="start,real", help="first contact, and/or the real path")
     parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -134,25 +157,32 @@ def main() -> None:
             print(f"engine + SQLite, one process: {engine_rate:8.0f} messages/s "
                   f"({args.users} residents x {args.engine_messages} messages)")
 
-        e2e_db = f"sqlite+aiosqlite:///{workdir / 'e2e.sqlite3'}"
-        migrate.upgrade(e2e_db)
-        results = {}
         wanted = set(args.bots.split(","))
-        candidates = {
-            "ours": ("our bot (PTB + engine + SQLite)", [sys.executable, "-m", "bot", "run"], {"DATABASE_URL": e2e_db}),
-            "ptb": ("bare PTB echo bot", [sys.executable, "scripts/echo_ptb.py"], {}),
-            "aiogram": ("bare aiogram echo bot", [sys.executable, "scripts/echo_aiogram.py"], {}),
-        }
-        bots = [bot for key, bot in candidates.items() if key in wanted]
-        for name, command, env in bots:
-            results[name] = run_end_to_end(name, command, env, args.users, args.messages)
-            print(f"end to end, {name:32s}: {results[name]:8.0f} messages/s "
-                  f"({args.users} users x {args.messages} messages)")
-        ours = results.get(candidates["ours"][0])
-        if ours and "bare PTB echo bot" in results:
-            print(f"ratio our bot / PTB echo bot:     {ours / results['bare PTB echo bot']:.2f}")
-        if ours and "bare aiogram echo bot" in results:
-            print(f"ratio our bot / aiogram echo bot: {ours / results['bare aiogram echo bot']:.2f}")
+        for scenario in args.scenarios.split(","):
+            e2e_db = f"sqlite+aiosqlite:///{workdir / f'e2e-{scenario}.sqlite3'}"
+            migrate.upgrade(e2e_db)
+            if scenario == "real":
+                seed_residents(e2e_db, args.users)
+            label = {"start": "first contact (/start, then typed text)",
+                     "real": "real path (onboarded: questions and card buttons)"}[scenario]
+            print(f"-- {label}")
+            candidates = {
+                "ours": ("our bot (engine + inbox/outbox + SQLite)", [sys.executable, "-m", "bot", "run"],
+                         {"DATABASE_URL": e2e_db}),
+                "ptb": ("bare PTB echo bot (concurrent)", [sys.executable, "scripts/echo_ptb.py"], {}),
+                "aiogram": ("bare aiogram echo bot", [sys.executable, "scripts/echo_aiogram.py"], {}),
+            }
+            results = {}
+            for key, (name, command, env) in candidates.items():
+                if key not in wanted:
+                    continue
+                results[key] = run_end_to_end(name, command, env, args.users, args.messages, scenario)
+                print(f"end to end, {name:42s}: {results[key]:8.0f} messages/s "
+                      f"({args.users} users x {args.messages} messages)")
+            if "ours" in results and "ptb" in results:
+                print(f"ratio our bot / PTB echo bot:     {results['ours'] / results['ptb']:.2f}")
+            if "ours" in results and "aiogram" in results:
+                print(f"ratio our bot / aiogram echo bot: {results['ours'] / results['aiogram']:.2f}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

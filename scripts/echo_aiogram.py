@@ -1,4 +1,6 @@
-"""A bare aiogram echo bot (handles updates concurrently) — the benchmark's second baseline."""
+"""A bare aiogram echo bot (handles updates concurrently) — a baseline of scripts/bench.py.
+
+It echoes text and answers button presses with a message, the two things residents send on the real path."""
 
 import asyncio
 import os
@@ -6,7 +8,7 @@ import os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 dispatcher = Dispatcher()
 
@@ -14,6 +16,12 @@ dispatcher = Dispatcher()
 @dispatcher.message()
 async def echo(message: Message) -> None:
     await message.answer(message.text)
+
+
+@dispatcher.callback_query()
+async def pressed(query: CallbackQuery, bot: Bot) -> None:
+    await query.answer()
+    await bot.send_message(query.from_user.id, query.data)
 
 
 async def main() -> None:

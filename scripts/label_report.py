@@ -58,7 +58,7 @@ async def report(locales: list[str]) -> int:
         seen: set[str] = set()
         for screen in names:
             ctx = Context(translator=_, profile=Profile(locale, "yeongam", "yes", utcnow()), data={},
-                          content=content, settings=settings, now=utcnow(), channel="test")
+                          content=content, settings=settings, now=utcnow(), channel="test", flows=registry.flows)
             try:
                 reply = await app.engine.render(ctx, screen)
             except Exception as exc:

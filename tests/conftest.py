@@ -81,7 +81,7 @@ async def _truncate(url: str) -> None:
     from bot.storage.db import Database
 
     db = Database(url)
-    tables = "inbox, outbox, help_request, message, conversation, resident"
+    tables = "inbox, outbox, audit, ticket_message, ticket, counselor, message, conversation, resident"
     await db.write(lambda conn: conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")))
     await db.dispose()
 

@@ -350,14 +350,38 @@ class FakeBotAPI:
             await self._task
 
 
+#: The real path (scripts/bench.py --scenario real): onboarded residents typing questions and pressing menu and
+#: card buttons, in their languages.
+REAL_QUESTIONS = {
+    "th": ["ค่าจ้างขั้นต่ำเท่าไหร่", "นายจ้างไม่จ่ายค่าจ้าง", "ประกันสุขภาพสำหรับคนต่างชาติ"],
+    "vi": ["lương tối thiểu bao nhiêu", "công ty không trả lương", "bảo hiểm y tế cho người nước ngoài"],
+    "km": ["ប្រាក់ឈ្នួលអប្បបរមាប៉ុន្មាន", "ថៅកែមិនបើកប្រាក់ឈ្នួល", "ធានារ៉ាប់រងសុខភាព"],
+    "ko": ["최저임금 얼마예요", "월급을 못 받았어요", "체류기간 연장"],
+    "en": ["what is the minimum wage", "my boss did not pay my salary", "I got hurt at work"],
+}
+REAL_PRESSES = ["menu.main|menu:labor", "menu:labor|card:labor_minimum_wage", "menu.main|menu:medical",
+                "menu:medical|card:medical_insurance", "menu.main|menu:immigration",
+                "menu:immigration|card:immigration_extension"]
+
+
+def real_path(number: int, user: int) -> tuple[str, str]:
+    """The number-th thing user does on the real path: ("text", question) or ("press", button token)."""
+    language = list(REAL_QUESTIONS)[user % len(REAL_QUESTIONS)]
+    if number % 3 == 0:
+        questions = REAL_QUESTIONS[language]
+        return "text", questions[(number // 3) % len(questions)]
+    return "press", REAL_PRESSES[(number - 1 - number // 3) % len(REAL_PRESSES)]
+
+
 def main() -> None:
-    """Serve a fake Bot API with queued text messages from many users (used by scripts/bench.py)."""
+    """Serve a fake Bot API with queued updates from many users (used by scripts/bench.py)."""
     import argparse
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--messages", type=int, default=40)
+    parser.add_argument("--scenario", choices=["start", "real"], default="start")
     args = parser.parse_args()
     languages = ["th", "vi", "km", "ne", "si", "zh-hans", "id", "tl", "uz", "ko", "en", None]
 
@@ -365,6 +389,14 @@ def main() -> None:
         fake = FakeBotAPI()
         for number in range(args.messages):  # interleaved: every user writes at once
             for user in range(args.users):
+                if args.scenario == "real":
+                    kind, value = real_path(number, user)
+                    code = list(REAL_QUESTIONS)[user % len(REAL_QUESTIONS)]
+                    if kind == "text":
+                        fake.send_text(100000 + user, value, language_code=code)
+                    else:
+                        fake.press(100000 + user, None, value, language_code=code)
+                    continue
                 text = "/start" if number == 0 else f"message {number} from {user}"
                 fake.send_text(100000 + user, text, language_code=languages[user % len(languages)])
         await fake.start(args.port)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import ENGLISH_NAMES, KOREAN_NAMES, KOREAN_NAMES_ROMANIZED, LOCALES, translator
-from bot.storage.models import help_request_table, message_table, resident_table
+from bot.storage.models import ticket_table, message_table, resident_table
 from tests.helpers import Chat
 
 #: A worker's first message, as typed, in each locale (and the card it should reach).
@@ -170,7 +170,7 @@ async def test_an_emergency_word_typed_as_an_urgent_request_sends_it_and_shows_t
     await chat.press_token("emergency.main|emergency.urgent")
     reply = await chat.say("help my friend is bleeding")
     assert reply.screen == "emergency.main" and reply.text.startswith("✅ Your urgent request was sent.")
-    request = await app.db.read(lambda conn: conn.execute(select(help_request_table)).one())
+    request = await app.db.read(lambda conn: conn.execute(select(ticket_table)).one())
     assert request.priority == 10
 
 

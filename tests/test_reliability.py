@@ -27,7 +27,7 @@ from bot.services.outbox import Outbox, Outcome, Result
 from bot.storage import mail
 from bot.storage.db import Database
 from bot.storage.mail import InboxRow
-from bot.storage.models import help_request_table, inbox_table, message_table, outbox_table
+from bot.storage.models import ticket_table, inbox_table, message_table, outbox_table
 from bot.storage.types import utcnow
 from bot.text import ascii_digits, clean, shorten
 from handlers import build_registry
@@ -348,7 +348,7 @@ async def test_deleted_text_is_gone_from_the_database_file_and_its_wal(app, sett
     await chat.say(f"my passport number is {secret}, please help")
     for _ in range(30):
         await chat.command("help")
-    assert await app.db.read(lambda conn: conn.execute(select(help_request_table)).first()) is not None
+    assert await app.db.read(lambda conn: conn.execute(select(ticket_table)).first()) is not None
     await chat.command("delete")
     await chat.press(chat.last.buttons[0].label)  # 🗑 Yes, delete
     for suffix in ("", "-wal"):
@@ -440,8 +440,8 @@ async def test_a_429_waits_and_a_403_stops_the_recipient(app):
     ids = await _queue(app.db, 2, "blocker") + await _queue(app.db, 1, "fine")
     blocked: list[str] = []
 
-    async def on_blocked(recipient):
-        blocked.append(recipient)
+    async def on_blocked(row):
+        blocked.append(row.recipient)
 
     sender = ScriptedSender([Result(Outcome.RETRY, retry_after=0.2), Result(Outcome.BLOCKED)])
     outbox = Outbox(app.db, sender, rate=1000, on_blocked=on_blocked)

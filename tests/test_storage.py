@@ -90,7 +90,7 @@ async def test_deleting_a_resident_removes_state_and_history(db):
         return record
 
     record = await db.write(scenario)
-    await db.write(crud.delete_resident, resident_id=record.id)
+    await db.write(crud.delete_resident, resident_id=record.id, now=NOW)
     assert await db.read(counts) == (1, 1, 1)
 
 
@@ -124,7 +124,7 @@ async def test_migrations_create_the_tables(db):
         return set(inspect(conn).get_table_names()), version
 
     tables, version = await db.read(look)
-    assert {"resident", "conversation", "message", "help_request", "inbox", "outbox"} <= tables
+    assert {"resident", "conversation", "message", "ticket", "counselor", "ticket_message", "audit", "inbox", "outbox"} <= tables
     assert version == migrate.head()
 
 

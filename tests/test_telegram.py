@@ -160,7 +160,7 @@ async def test_one_residents_messages_are_answered_in_order(telegram, fake_teleg
     sent = await fake_telegram.wait_requests("sendMessage", 5)
     assert time.monotonic() - started < 10
     assert sent[0].params["text"].startswith("Hello!")
-    assert sent[3].params["text"].startswith("❓ How to use this bot")
+    assert sent[3].params["text"].startswith("📞 Call center: 1588-5949\n\n❓ How to use this bot")
 
 
 async def test_bot_run_polls_and_stops_cleanly_on_sigterm(fake_telegram, sqlite_url, tmp_path):
@@ -201,4 +201,4 @@ async def test_a_photo_caption_is_read_as_text(telegram, fake_telegram):
     message = fake_telegram._message(USER, "en", photo=photo, caption="ambulance please")
     fake_telegram._push({"message": message})
     sent = await fake_telegram.wait_requests("sendMessage", 2)
-    assert sent[1].params["text"].startswith("🚨 Emergency")
+    assert sent[1].params["text"].startswith("🚑 Call 119\n🚓 Call 112\n📞 Call center: 1588-5949\n\n🚨 Emergency")

@@ -42,7 +42,7 @@ from bot.i18n import LOCALES, TELEGRAM_LANGUAGE_CODES, choose_locale, translator
 from bot.services.inbox import Deferred, Dispatcher
 from bot.services.outbox import Outbox, Outcome, Result
 from bot.settings import Settings
-from bot.storage import crud, mail
+from bot.storage import crud, mail, tickets
 from bot.storage.db import Database
 from bot.storage.mail import InboxRow, OutboxRow
 from bot.storage.types import utcnow
@@ -73,7 +73,9 @@ def to_incoming(update: Update) -> Incoming | None:
     if message is None or message.from_user is None or message.chat.type != "private":
         return None  # edits, channel posts and group messages are not conversations with the bot
     user = message.from_user
-    base = {"channel": CHANNEL, "user_key": str(user.id), "language_hint": user.language_code}
+    reply_to = message.reply_to_message.message_id if message.reply_to_message is not None else None
+    base = {"channel": CHANNEL, "user_key": str(user.id), "language_hint": user.language_code,
+            "reply_to": str(reply_to) if reply_to is not None else None}
     if message.text is not None:
         text = message.text
         if text.startswith("/") and len(text) > 1:
@@ -81,13 +83,37 @@ def to_incoming(update: Update) -> Incoming | None:
             name = head.split("@", 1)[0].lower()
             return Incoming(kind=Kind.COMMAND, text=name, args=args.strip(), **base)
         return Incoming(kind=Kind.TEXT, text=text, **base)
+    media = media_of(message)
     if message.caption:  # a photo or file with words: the bot cannot see the picture, but it can read the words
-        return Incoming(kind=Kind.TEXT, text=message.caption, **base)
+        return Incoming(kind=Kind.TEXT, text=message.caption, media=media, **base)
     if message.location is not None and message.venue is None:
         return Incoming(kind=Kind.LOCATION, latitude=message.location.latitude,
                         longitude=message.location.longitude, **base)
     kind = next((name for name in MEDIA_KINDS if getattr(message, name, None)), "other")
-    return Incoming(kind=Kind.MEDIA, text=kind, **base)
+    return Incoming(kind=Kind.MEDIA, text=kind, media=media, **base)
+
+
+def media_of(message) -> dict | None:
+    """A photo, document, voice message … as a reference the same bot can send on (its file_id) and its size."""
+    if message.photo:
+        largest = message.photo[-1]
+        return {"type": "photo", "file_id": largest.file_id, "size": largest.file_size}
+    for kind in ("document", "voice", "audio", "video", "video_note", "animation", "sticker"):
+        item = getattr(message, kind, None)
+        if item is not None:
+            found = {"type": kind, "file_id": item.file_id, "size": getattr(item, "file_size", None)}
+            for name in ("file_name", "mime_type"):
+                if getattr(item, name, None):
+                    found[name] = getattr(item, name)
+            return found
+    return None
+
+
+#: Bot API methods that send each kind of media, and the name of their file parameter.
+SEND_MEDIA = {"photo": ("sendPhoto", "photo"), "document": ("sendDocument", "document"),
+              "voice": ("sendVoice", "voice"), "audio": ("sendAudio", "audio"), "video": ("sendVideo", "video"),
+              "video_note": ("sendVideoNote", "video_note"), "animation": ("sendAnimation", "animation")}
+MAX_CAPTION = 1024
 
 
 # -- Replies ---------------------------------------------------------------------------------------------
@@ -153,6 +179,10 @@ def sender_of(raw: dict) -> str | None:
     return None
 
 
+def _message_id(result: Any) -> str | None:
+    return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else None
+
+
 def classify(exc: Exception) -> Result:
     """What a failed Bot API request means for the message it carried."""
     if isinstance(exc, RetryAfter):
@@ -189,35 +219,58 @@ class TelegramSender:
     async def send_payload(self, recipient: str, payload: dict) -> Result:
         reply = payload_reply(payload)
         chat_id = int(recipient)
-        chunks = split_text(reply_text(reply))
         markup = reply_markup(reply)
         edit = payload.get("edit") or {}
+        media = payload.get("media")
+        ref = None
         try:
+            if media is not None:
+                return await self._send_media(chat_id, media, reply.text, markup)
+            chunks = split_text(reply_text(reply))
             if edit.get("message_id") and len(chunks) == 1:
                 try:
-                    await self.call("editMessageText", chat_id=chat_id, message_id=edit["message_id"],
-                                    text=chunks[0], reply_markup=markup)
-                    return Result(Outcome.SENT)
+                    result = await self.call("editMessageText", chat_id=chat_id, message_id=edit["message_id"],
+                                             text=chunks[0], reply_markup=markup)
+                    return Result(Outcome.SENT, ref=_message_id(result) or str(edit["message_id"]))
                 except BadRequest as exc:
                     if "not modified" in str(exc).lower():
-                        return Result(Outcome.SENT)
+                        return Result(Outcome.SENT, ref=str(edit["message_id"]))
                     # the message is too old to edit, or gone: send the reply as a new message
             for number, chunk in enumerate(chunks, start=1):
-                await self.call("sendMessage", chat_id=chat_id, text=chunk,
-                                reply_markup=markup if number == len(chunks) else None)
+                result = await self.call("sendMessage", chat_id=chat_id, text=chunk,
+                                         reply_markup=markup if number == len(chunks) else None)
+                ref = _message_id(result) or ref
         except TelegramError as exc:
             return classify(exc)
-        return Result(Outcome.SENT)
+        return Result(Outcome.SENT, ref=ref)
+
+    async def _send_media(self, chat_id: int, media: dict, text: str, markup: dict | None) -> Result:
+        """Send a photo, document, voice message … by the file_id it came with, or a location."""
+        if media.get("type") == "location":
+            result = await self.call("sendLocation", chat_id=chat_id, latitude=media["latitude"],
+                                     longitude=media["longitude"])
+            if text:
+                result = await self.call("sendMessage", chat_id=chat_id, text=text, reply_markup=markup)
+            return Result(Outcome.SENT, ref=_message_id(result))
+        method, field = SEND_MEDIA.get(media.get("type"), ("sendDocument", "document"))
+        caption = text if len(text) <= MAX_CAPTION else None
+        result = await self.call(method, chat_id=chat_id, caption=caption, reply_markup=markup,
+                                 **{field: media["file_id"]})
+        if caption is None and text:
+            for chunk in split_text(text):
+                result = await self.call("sendMessage", chat_id=chat_id, text=chunk)
+        return Result(Outcome.SENT, ref=_message_id(result))
 
 
 class TelegramChannel:
     """Long polling into the inbox, the dispatcher that runs each update once, and the outbox sender."""
 
-    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database,
+    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database, desk=None,
                  poll_backoff: tuple[float, ...] = POLL_BACKOFF) -> None:
         self.settings = settings
         self.engine = engine
         self.db = db
+        self.desk = desk  # bot.services.desk.Desk: messages from registered counselors go there
         self.poll_backoff = poll_backoff
         self.bot: Bot | None = None
         self.sender: TelegramSender | None = None
@@ -248,6 +301,8 @@ class TelegramChannel:
         self.username = self.bot.username
         self.sender = TelegramSender(self.bot)
         self.outbox = Outbox(self.db, self.sender, on_blocked=self.mark_unreachable)
+        if self.desk is not None:
+            await self.desk.refresh()
         await self.set_commands()
         await self.outbox.recover()
         left = await self.db.read(mail.unfinished_updates, channel=CHANNEL)
@@ -366,14 +421,16 @@ class TelegramChannel:
             edit = {"message_id": query.message.message_id}
         chat_id = update.effective_chat.id if update.effective_chat is not None else int(incoming.user_key)
         receipt = Receipt(inbox_id=row.id, recipient=str(chat_id), edit=edit)
+        counselor = self.desk is not None and await self.desk.is_counselor(CHANNEL, incoming.user_key)
         try:
-            ids = await self.engine.process(incoming, receipt)
+            ids = await (self.desk if counselor else self.engine).process(incoming, receipt)
         except TurnDeferred as exc:
             if row.attempts == 0:  # tell the resident once; the update is answered when the database is back
                 await self.sender.send_payload(str(chat_id), reply_payload(exc.apology))
             await self.db_retry(row)
             raise Deferred from None
         await self.outbox.send_now(ids)
+        self.outbox.wake()  # what the turn queued for others (a counselor, a resident) leaves now
 
     async def db_retry(self, row: InboxRow) -> None:
         try:
@@ -413,10 +470,21 @@ class TelegramChannel:
                  "before sending more.")
         await self.sender.send_payload(row.user_key, {"text": text})
 
-    async def mark_unreachable(self, recipient: str) -> None:
-        """The resident blocked the bot: remember it, and stop trying."""
-        await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=recipient, now=utcnow())
+    async def mark_unreachable(self, row: OutboxRow) -> None:
+        """The recipient blocked the bot: remember it, stop trying, and tell the counselor of a chat."""
+        now = utcnow()
+        await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=row.recipient, now=now)
         log.info("telegram resident marked unreachable (blocked the bot)")
+        if self.desk is not None and row.kind == "relay" and (row.batch or "").startswith("ticket:"):
+            ticket_id = int(row.batch.removeprefix("ticket:"))
+
+            def tell(*, conn) -> None:
+                ticket = tickets.get_ticket(conn=conn, ticket_id=ticket_id)
+                if ticket is not None and ticket.user_key == row.recipient:
+                    self.desk.queue.tell_counselor(conn, ticket, "blocked", now)
+
+            await self.db.write(tell)
+            self.outbox.wake()
 
     async def set_commands(self) -> None:
         """Set the command list in every language."""

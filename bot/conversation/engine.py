@@ -26,7 +26,7 @@ from bot.conversation.messages import (
 from bot.conversation.screens import Context, Outcome, Profile, Registry, Services, View
 from bot.i18n import Translator, choose_locale, translator
 from bot.settings import Settings
-from bot.storage import crud, mail
+from bot.storage import crud, mail, tickets
 from bot.storage.db import Database
 from bot.storage.types import utcnow
 from bot.text import ascii_digits, clean
@@ -47,18 +47,49 @@ Deliver = Callable[[list[Reply]], Awaitable[None]]
 class _DbServices(Services):
     """Look-ups a handler may make during a turn, each in its own short read."""
 
-    def __init__(self, db: Database, resident_id: int) -> None:
+    def __init__(self, db: Database, resident_id: int, queue=None, now=None) -> None:
         self._db = db
         self._resident_id = resident_id
+        self._queue = queue
+        self._now = now
 
     async def history_count(self) -> int:
         return await self._db.read(crud.count_messages, resident_id=self._resident_id)
+
+    async def queue_status(self, pending: dict | None = None):
+        if self._queue is None:
+            return None
+
+        def look(*, conn):
+            ticket = tickets.open_ticket_of(conn=conn, resident_id=self._resident_id)
+            if ticket is not None:
+                return self._queue.status(conn, ticket, self._now)
+            if pending is not None:  # the request being sent in this turn: its ticket is written with the turn
+                return self._queue.status_for_new(conn, locale=pending["locale"],
+                                                  priority=int(pending.get("priority") or 0), now=self._now)
+            return None
+
+        return await self._db.read(look)
+
+
+def load_turn(*, conn, channel: str, user_key: str):
+    """The resident and their open ticket, in one read."""
+    record = crud.find_resident(conn=conn, channel=channel, user_key=user_key)
+    ticket = tickets.open_ticket_of(conn=conn, resident_id=record.id) if record is not None else None
+    return record, ticket
 
 
 @dataclass
 class _Turn:
     outcome: Outcome
     screen: str  # the screen the outcome is relative to
+    silent: bool = False  # nothing to show (a message passed on to the counselor)
+
+
+CHAT = "request.chat"
+#: A file this big cannot be passed on (Telegram bots download at most 20 MB).
+MAX_RELAY_BYTES = 20 * 1024 * 1024
+RELAYED_MEDIA = frozenset({"photo", "document", "voice", "audio", "video", "video_note", "location"})
 
 
 @dataclass(frozen=True)
@@ -117,8 +148,9 @@ def _error_kind(exc: Exception) -> str:
 
 class ConversationEngine:
     def __init__(self, *, db: Database, registry: Registry, content: ContentStore, settings: Settings,
-                 clock: Callable = utcnow) -> None:
+                 clock: Callable = utcnow, queue=None) -> None:
         self.db = db
+        self.queue = queue  # bot.services.queue.Queue: tickets from requests, relays to counselors
         self.registry = registry
         self.content_store = content
         self.settings = settings
@@ -209,7 +241,7 @@ class ConversationEngine:
         incoming = replace(incoming, text=clean(incoming.text), args=clean(incoming.args))
         now = self.clock()
         key = {"channel": incoming.channel, "user_key": incoming.user_key}
-        record = await self.db.read(crud.find_resident, **key)
+        record, ticket = await self.db.read(load_turn, **key)
         if record is None:
             record = await self.db.write(crud.load_or_create_resident, now=now, **key)
         locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
@@ -217,48 +249,131 @@ class ConversationEngine:
         ctx = Context(
             translator=translator(locale), profile=profile, data=dict(record.data), content=self.content_store.current,
             settings=self.settings, now=now, channel=incoming.channel,
-            services=_DbServices(self.db, record.id), flows=self.registry.flows,
+            services=_DbServices(self.db, record.id, self.queue, now), flows=self.registry.flows, ticket=ticket,
         )
         current = record.screen if self._exists(ctx, record.screen) else None
         if current is None and record.screen is not None and profile.locale and profile.consent:
             current = self.registry.home  # a known resident whose screen was removed from the content
-        turn = await self._dispatch(ctx, current, incoming)
+        turn = None
+        if ticket is not None and ticket.status == "assigned" and current is not None:
+            turn = await self._in_chat(ctx, current, incoming)
+        if turn is None:
+            turn = await self._dispatch(ctx, current, incoming)
         screen, stack = self._navigate(ctx, current, list(record.stack), turn)
         if screen == self.registry.home or turn.outcome.reset or ctx.forget_history:
             ctx.data.clear()  # a flow's pending answers do not outlive it (nor the consent they were typed under)
-        reply = await self.render(ctx, screen, note=turn.outcome.note)
+        reply = None if turn.silent else await self.render(ctx, screen, note=turn.outcome.note)
 
         changes = {
             name: getattr(profile, name)
             for name in ("locale", "region", "consent", "consent_at")
             if getattr(profile, name) != getattr(record, name)
         }
-        requests = list(ctx.requests)
+        replies = [reply] if reply is not None else []
         history = []
         if profile.consented and not ctx.forget_everything:
-            history = [("in", str(incoming.kind), incoming.summary()), ("out", "reply", reply.text)]
+            history = [("in", str(incoming.kind), incoming.summary())] + [("out", "reply", r.text) for r in replies]
+        relay_key = f"relay:in:{receipt.inbox_id}" if receipt is not None else f"relay:{incoming.user_key}:{now}"
 
         def persist(*, conn) -> list[int]:
             if receipt is not None and not mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="done",
                                                               now=now):
                 return []  # processed already (another worker, or before a restart): nothing twice
             if ctx.forget_everything:
-                crud.delete_resident(conn=conn, resident_id=record.id)
+                crud.delete_resident(conn=conn, resident_id=record.id, now=now)
                 mail.forget_user_updates(conn=conn, channel=incoming.channel, user_key=incoming.user_key)
             else:
                 if ctx.forget_history:
-                    crud.delete_history(conn=conn, resident_id=record.id)
+                    crud.delete_history(conn=conn, resident_id=record.id, now=now)
                 crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack,
                                data=ctx.data, now=now, history=history)
-                for request in requests:
-                    crud.create_help_request(conn=conn, resident_id=record.id, now=now, channel=incoming.channel,
-                                             **request)
-            return self._enqueue(conn, incoming, receipt, [reply]) if receipt is not None else []
+                self._queue_changes(conn, ctx, record.id, incoming, now, relay_key)
+            return self._enqueue(conn, incoming, receipt, replies) if receipt is not None else []
 
         outbox_ids = await self.db.write(persist)
         if ctx.forget_everything:
             await self.db.after_deletion()
-        return TurnResult([reply], outbox_ids)
+        return TurnResult(replies, outbox_ids)
+
+    def _queue_changes(self, conn, ctx: Context, resident_id: int, incoming: Incoming, now, relay_key: str) -> None:
+        """Tickets opened or joined, cancelled, noted, typed and rated in this turn; what the resident sent to the
+        counselor who has their ticket — in the turn's own transaction."""
+        if self.queue is None:
+            return
+        moved: set[str] = set()
+        for request in ctx.requests:
+            ticket, joined = self.queue.open(conn, resident_id=resident_id, channel=incoming.channel,
+                                             user_key=incoming.user_key, request=request, now=now)
+            if not joined:
+                tickets.set_told_position(conn=conn, ticket_id=ticket.id,
+                                          told=tickets.position(conn=conn, ticket=ticket))
+        for action, args in ctx.ticket_actions:
+            ticket = tickets.get_ticket(conn=conn, ticket_id=args["ticket"])
+            if ticket is None or ticket.resident_id != resident_id:
+                continue
+            if action == "cancel" and (cancelled := tickets.cancel(conn=conn, ticket_id=ticket.id, now=now)):
+                tickets.record_audit(conn=conn, actor="resident", action="cancel", now=now, ticket_id=ticket.id)
+                if cancelled.counselor_id is not None:
+                    self.queue.tell_counselor(conn, cancelled, "ended", now)
+                moved.add(ticket.locale)
+            elif action == "note" and ticket.status in tickets.OPEN:
+                tickets.add_message(conn=conn, ticket_id=ticket.id, direction="resident", kind="text",
+                                    body=args["text"], now=now)
+            elif action == "user_type":
+                tickets.set_user_type(conn=conn, ticket_id=ticket.id, user_type=args["user_type"], now=now)
+            elif action == "rate":
+                tickets.rate(conn=conn, ticket_id=ticket.id, resident_id=resident_id, rating=args["rating"], now=now)
+        ticket = ctx.ticket
+        if ctx.relay is not None and ticket is not None and ticket.status == "assigned":
+            counselor = tickets.get_counselor(conn=conn, counselor_id=ticket.counselor_id)
+            if ctx.relay.get("too_big"):
+                if counselor is not None:
+                    self.queue.tell_counselor(conn, ticket, "too_big", now)
+            else:
+                media = ctx.relay.get("media")
+                tickets.add_message(conn=conn, ticket_id=ticket.id, direction="resident",
+                                    kind=(media or {}).get("type", "text"), body=ctx.relay.get("text"),
+                                    media=media, now=now)
+                if counselor is not None:
+                    self.queue.relay_to_counselor(conn, ticket, counselor, {**ctx.relay, "key": relay_key}, now)
+        for locale in moved:
+            self.queue.tell_positions(conn, locale, now)
+
+    async def _in_chat(self, ctx: Context, current: str, incoming: Incoming) -> _Turn | None:
+        """A counselor has the resident's ticket: what they type or send goes to the counselor, and the menus stay
+        quiet — Home shows the chat, Emergency and emergency words still work. None: handle as usual."""
+        _ = ctx.translator
+        kind = incoming.kind
+        if kind is Kind.COMMAND:
+            return None if incoming.text in {"emergency", "delete"} else _Turn(Outcome(goto=CHAT), current)
+        if kind is Kind.CHOICE:
+            screen_name = incoming.text.partition(TOKEN_SEPARATOR)[0]
+            if screen_name == CHAT or screen_name.startswith("emergency.") or screen_name == "menu:emergency" \
+                    or screen_name.startswith("privacy."):
+                return None
+            if incoming.text == HOME_TOKEN:
+                return _Turn(Outcome(goto=CHAT, reset=True), current)
+            return _Turn(Outcome(goto=CHAT, note=_(
+                "You are talking with a counselor: type your message here. The menus come back when the chat "
+                "ends.")), current)
+        media = incoming.media
+        if kind is Kind.LOCATION:
+            media = {"type": "location", "latitude": incoming.latitude, "longitude": incoming.longitude}
+        if media is not None and media.get("type") not in RELAYED_MEDIA:
+            return _Turn(Outcome(note=_("This kind of message cannot be passed on to the counselor. Please send "
+                                        "text, a photo, a document, a voice message or your location.")), current)
+        if media is not None and (media.get("size") or 0) > MAX_RELAY_BYTES:
+            ctx.relay = {"too_big": True}
+            return _Turn(Outcome(goto=CHAT, note=_(
+                "This file is over 20 MB, too big to pass on. Please send a smaller file or a photo of it; the "
+                "counselor has been told.")), current)
+        text = incoming.text if kind is Kind.TEXT else ""
+        ctx.relay = {"text": text, "media": media}
+        if kind is Kind.TEXT and len(text.strip()) <= 200:
+            urgent = await self._before_text(ctx, ascii_digits(text.strip()))
+            if urgent is not None:  # passed on, and the emergency card at once
+                return _Turn(urgent, current)
+        return _Turn(Outcome(), current, silent=True)
 
     # -- deciding -------------------------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ class Incoming:
     latitude: float | None = None
     longitude: float | None = None
     language_hint: str | None = None
+    #: a photo, document, voice message … : {"type", "file_id", "size", "name", "mime"} (the channel's reference)
+    media: dict | None = None
+    reply_to: str | None = None  # the channel's id of the message this one answers (a counselor's reply)
 
     def summary(self) -> str:
         """The line stored in the history for this message."""

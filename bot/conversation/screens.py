@@ -61,6 +61,11 @@ class Services:
     async def history_count(self) -> int:
         return 0
 
+    async def queue_status(self, pending: dict | None = None):
+        """The place in line of the resident's open ticket, or of the request `pending` in this turn
+        (bot.services.queue.QueueStatus); None when there is neither."""
+        return None
+
 
 @dataclass
 class Context:
@@ -76,6 +81,9 @@ class Context:
     screen: str = ""  # the screen the resident is on when the message arrives
     param: str = ""  # for a family screen such as "card:visa_e9": the part after the colon
     requests: list[dict[str, Any]] = field(default_factory=list)  # help requests to record with this turn
+    ticket: Any = None  # the resident's open ticket (bot.storage.tickets.TicketRow), as loaded for this turn
+    ticket_actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # cancel, note, user_type, rate
+    relay: dict[str, Any] | None = None  # what the resident sent, for the counselor who has their ticket
     forget_history: bool = False  # set when consent is withdrawn
     forget_everything: bool = False  # set when the resident deletes their data
 

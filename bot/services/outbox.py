@@ -40,6 +40,7 @@ class Result:
     outcome: Outcome
     retry_after: float | None = None
     error: str | None = None  # the kind of failure, never the text
+    ref: str | None = None  # the channel's id of the message sent (the last one, when it took several)
 
 
 class Sender(Protocol):
@@ -82,7 +83,8 @@ class Outbox:
 
     def __init__(self, db: Database, sender: Sender, *, rate: float = 30.0, burst: int = 30,
                  clock: Callable[[], datetime] = utcnow, backoff: tuple[float, ...] = BACKOFF,
-                 on_blocked: Callable[[str], Awaitable[None]] | None = None, batch_size: int = 100) -> None:
+                 on_blocked: Callable[[OutboxRow], Awaitable[None]] | None = None, batch_size: int = 100,
+                 concurrency: int = 8) -> None:
         self.db = db
         self.sender = sender
         self.channel = sender.channel
@@ -91,6 +93,7 @@ class Outbox:
         self.limiter = RateLimiter(rate, burst)
         self.on_blocked = on_blocked
         self.batch_size = batch_size
+        self.concurrency = concurrency  # recipients served at once by the background loop (each one in order)
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # monotonic time before which nothing is sent (after a 429)
         self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
@@ -121,19 +124,13 @@ class Outbox:
                     blocked.add(row.recipient)
 
     async def run(self, stop: asyncio.Event | None = None, idle: float = 5.0) -> None:
-        """Deliver whatever is queued and due, until `stop` is set."""
+        """Deliver whatever is queued and due, until `stop` is set: each recipient's messages in order, several
+        recipients at once."""
         stop = stop or asyncio.Event()
         while not stop.is_set():
             rows = await self._claim_batch()
             if rows:
-                blocked: set[str] = set()
-                for row in rows:
-                    if stop.is_set():
-                        await self.db.write(mail.release_claims_of, ids=[r.id for r in rows if r.id >= row.id])
-                        return
-                    if row.recipient not in blocked:
-                        if (await self._deliver(row, inline=False)).outcome is Outcome.BLOCKED:
-                            blocked.add(row.recipient)
+                await self._deliver_batch(rows, stop)
                 continue
             self._wake.clear()
             wait = idle
@@ -144,6 +141,26 @@ class Outbox:
             await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+    async def _deliver_batch(self, rows: list[OutboxRow], stop: asyncio.Event) -> None:
+        by_recipient: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            by_recipient.setdefault(row.recipient, []).append(row)
+        slots = asyncio.Semaphore(self.concurrency)
+        left: list[int] = []
+
+        async def serve(queue: list[OutboxRow]) -> None:
+            async with slots:
+                for index, row in enumerate(queue):
+                    if stop.is_set():
+                        left.extend(r.id for r in queue[index:])
+                        return
+                    if (await self._deliver(row, inline=False)).outcome is Outcome.BLOCKED:
+                        return  # the rest for this recipient were marked blocked with it
+
+        await asyncio.gather(*(serve(queue) for queue in by_recipient.values()))
+        if left:
+            await self.db.write(mail.release_claims_of, ids=left)
 
     async def _claim_batch(self) -> list[OutboxRow]:
         pause = self._paused_until - time.monotonic()
@@ -176,7 +193,7 @@ class Outbox:
         now = self.clock()
         match result.outcome:
             case Outcome.SENT:
-                await self.db.write(mail.mark_sent, ids=[row.id], now=now)
+                await self.db.write(mail.mark_sent, ids=[row.id], now=now, ref=result.ref)
             case Outcome.RETRY:
                 if row.attempts > len(self.backoff):
                     log.warning("%s: message %s given up after %d attempts (%s)", self.channel, row.id,
@@ -193,7 +210,7 @@ class Outbox:
                                     error=result.error or "blocked", now=now)
                 await self.db.write(mail.drop_recipient, channel=self.channel, recipient=row.recipient, now=now)
                 if self.on_blocked is not None:
-                    await self.on_blocked(row.recipient)
+                    await self.on_blocked(row)
             case Outcome.FAILED | Outcome.UNKNOWN:
                 log.warning("%s: message %s %s (%s)", self.channel, row.id,
                             "may have been delivered; not sent again" if result.outcome is Outcome.UNKNOWN

@@ -13,7 +13,6 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.models import conversation_table as conv
-from bot.storage.models import help_request_table as help_requests
 from bot.storage.models import message_table as msg
 from bot.storage.models import resident_table as res
 
@@ -157,28 +156,20 @@ def count_messages(*, conn: Connection, resident_id: int) -> int:
     return conn.execute(select(func.count()).select_from(msg).where(msg.c.resident_id == resident_id)).scalar_one()
 
 
-def delete_history(*, conn: Connection, resident_id: int) -> int:
-    """Forget what the resident wrote and asked for (consent withdrawn): messages and help requests."""
-    conn.execute(delete(help_requests).where(help_requests.c.resident_id == resident_id))
+def delete_history(*, conn: Connection, resident_id: int, now: datetime) -> int:
+    """Forget what the resident wrote and asked for (consent withdrawn): messages, and their tickets' text (the
+    tickets themselves stay, without the resident, for the center's counts; open ones are cancelled)."""
+    from bot.storage.tickets import forget_resident
+
+    forget_resident(conn=conn, resident_id=resident_id, now=now)
     return conn.execute(delete(msg).where(msg.c.resident_id == resident_id)).rowcount
 
 
-def create_help_request(
-    *, conn: Connection, resident_id: int, now: datetime, channel: str, kind: str, topic: str, locale: str,
-    region: str | None = None, priority: int = 0, details: dict[str, Any] | None = None,
-) -> int:
-    """Record a request for a counselor, an urgent call or an interpreter; return its id."""
-    return conn.execute(
-        insert(help_requests)
-        .values(resident_id=resident_id, kind=kind, topic=topic[:40], priority=priority, locale=locale,
-                region=region, channel=channel, details=details or {}, status="open", created_at=now)
-        .returning(help_requests.c.id)
-    ).scalar_one()
-
-
-def delete_resident(*, conn: Connection, resident_id: int) -> None:
+def delete_resident(*, conn: Connection, resident_id: int, now: datetime) -> None:
     """Remove a resident with everything stored about them (explicitly, not only through ON DELETE)."""
-    conn.execute(delete(help_requests).where(help_requests.c.resident_id == resident_id))
+    from bot.storage.tickets import forget_resident
+
+    forget_resident(conn=conn, resident_id=resident_id, now=now)
     conn.execute(delete(msg).where(msg.c.resident_id == resident_id))
     conn.execute(delete(conv).where(conv.c.resident_id == resident_id))
     conn.execute(delete(res).where(res.c.id == resident_id))
@@ -196,7 +187,7 @@ def purge_inactive(*, conn: Connection, before: datetime) -> int:
     """Delete residents (and their state and history) not seen since `before`; return how many."""
     ids = (conn.execute(select(res.c.id).where(res.c.last_seen < before))).scalars().all()
     for resident_id in ids:
-        delete_resident(conn=conn, resident_id=resident_id)
+        delete_resident(conn=conn, resident_id=resident_id, now=before)
     return len(ids)
 
 

@@ -149,10 +149,11 @@ def claim(*, conn: Connection, channel: str, now: datetime, limit: int = 100,
     return [OutboxRow(r.id, r.channel, r.recipient, r.kind, r.payload, r.attempts + 1, r.batch) for r in rows]
 
 
-def mark_sent(*, conn: Connection, ids: list[int], now: datetime) -> None:
-    """Delivered: the text is not needed any more (it may hold what a resident wrote)."""
+def mark_sent(*, conn: Connection, ids: list[int], now: datetime, ref: str | None = None) -> None:
+    """Delivered: the text is not needed any more (it may hold what a resident wrote); `ref` is the channel's id of
+    the message sent (a counselor's reply to it is matched back to its ticket)."""
     conn.execute(update(outbox).where(outbox.c.id.in_(ids))
-                 .values(status="sent", sent_at=now, payload=None, error=None, not_before=None))
+                 .values(status="sent", sent_at=now, payload=None, error=None, not_before=None, sent_ref=ref))
 
 
 def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str) -> None:

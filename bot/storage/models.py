@@ -60,27 +60,97 @@ class MessageLog(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class HelpRequest(SQLModel, table=True):
-    """A resident's request for a person: a counselor, an urgent call back, an interpreter.
+class Counselor(SQLModel, table=True):
+    """A call-center counselor: who they are on a channel, the languages they answer in, their role."""
 
-    Recorded now; the counselor queue works from these rows."""
-
-    __tablename__ = "help_request"
-    __table_args__ = (Index("ix_help_request_status_created", "status", "created_at"),)
+    __tablename__ = "counselor"
+    __table_args__ = (UniqueConstraint("channel", "user_key", name="uq_counselor_channel_user"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    resident_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: str = Field(max_length=64)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # locales
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=128)
+    locale: str = Field(default="ko", max_length=16)  # the language of the counselor's own screens
+    supervisor: bool = Field(default=False)
+    active: bool = Field(default=True)  # disabled counselors keep their history but can do nothing
+    on_duty: bool = Field(default=True)  # notified of new tickets in their languages
+    current_ticket_id: int | None = Field(default=None)  # where their typed messages go
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Ticket(SQLModel, table=True):
+    """A resident's request for a person (counselor question, urgent call-back, interpreter), from the queue to the
+    consultation record: bot → waiting → assigned (with a counselor) → closed, or cancelled / expired.
+
+    A ticket outlives the resident's data: deleting a resident clears `resident_id`, `user_key`, the details and the
+    conversation, and keeps what the center counts (language, area, topic, channel, user type, times, rating)."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        Index("ix_ticket_queue", "status", "locale", "priority", "queued_at"),
+        Index("ix_ticket_resident", "resident_id", "status"),
+        Index("ix_ticket_counselor", "counselor_id", "status"),
+        Index("ix_ticket_closed", "closed_at"),
     )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("resident.id", ondelete="SET NULL"), nullable=True)
+    )
+    channel: str = Field(max_length=16)
+    user_key: str | None = Field(default=None, max_length=128)  # the resident's address on the channel
     kind: str = Field(max_length=16)  # counselor, urgent, interpreter
-    topic: str = Field(max_length=40)  # immigration, labor, medical, welfare, daily, emergency, a card id …
-    priority: int = Field(default=0)  # higher first: urgent requests are 10
+    topic: str = Field(max_length=40)  # immigration, labor, medical, welfare, daily, emergency, interpreter, general
+    priority: int = Field(default=0)  # higher first: urgent call-backs and emergencies 10
     locale: str = Field(max_length=16)
     region: str | None = Field(default=None, max_length=32)
-    channel: str = Field(max_length=16)
+    user_type: str | None = Field(default=None, max_length=16)  # resident, employer, official (asked, skippable)
+    status: str = Field(default="waiting", max_length=16)
+    counselor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("counselor.id", ondelete="SET NULL"), nullable=True)
+    )
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="open", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # entered the waiting line (again)
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # for the waiting time
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_topic: str | None = Field(default=None, max_length=40)  # the category the counselor closed it with
+    outcome: str | None = Field(default=None, max_length=24)
+    rating: int | None = Field(default=None)  # 1..5, given by the resident after closing
+    told_position: int | None = Field(default=None)  # the place in line the resident was last told
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketMessage(SQLModel, table=True):
+    """What was said in a ticket, both ways, and the counselors' private notes."""
+
+    __tablename__ = "ticket_message"
+    __table_args__ = (Index("ix_ticket_message_ticket", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False))
+    direction: str = Field(max_length=12)  # resident, counselor, note, system
+    counselor_id: int | None = Field(default=None)
+    kind: str = Field(max_length=16)  # text, photo, document, voice, audio, video, location
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    media: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who took, transferred, noted, closed or viewed which ticket, and when."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_ticket", "ticket_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=40)  # counselor:3, resident, system, cli
+    action: str = Field(max_length=24)
+    ticket_id: int | None = Field(default=None)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class InboxUpdate(SQLModel, table=True):
@@ -118,6 +188,7 @@ class OutboxMessage(SQLModel, table=True):
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_queue", "channel", "status", "priority", "id"),
         Index("ix_outbox_batch", "batch"),
+        Index("ix_outbox_sent_ref", "channel", "recipient", "sent_ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,11 +205,15 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_ref: str | None = Field(default=None, max_length=64)  # the channel's id of the message sent
 
 
 resident_table = Resident.__table__
 conversation_table = Conversation.__table__
 message_table = MessageLog.__table__
-help_request_table = HelpRequest.__table__
+counselor_table = Counselor.__table__
+ticket_table = Ticket.__table__
+ticket_message_table = TicketMessage.__table__
+audit_table = AuditEntry.__table__
 inbox_table = InboxUpdate.__table__
 outbox_table = OutboxMessage.__table__
