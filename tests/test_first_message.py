@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import ENGLISH_NAMES, KOREAN_NAMES, KOREAN_NAMES_ROMANIZED, LOCALES, translator
-from bot.storage.models import ticket_table, message_table, resident_table
+from bot.storage.models import message_table, resident_table, ticket_table
 from tests.helpers import Chat
 
 #: A worker's first message, as typed, in each locale (and the card it should reach).

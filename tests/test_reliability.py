@@ -27,7 +27,7 @@ from bot.services.outbox import Outbox, Outcome, Result
 from bot.storage import mail
 from bot.storage.db import Database
 from bot.storage.mail import InboxRow
-from bot.storage.models import ticket_table, inbox_table, message_table, outbox_table
+from bot.storage.models import inbox_table, message_table, outbox_table, ticket_table
 from bot.storage.types import utcnow
 from bot.text import ascii_digits, clean, shorten
 from handlers import build_registry
