@@ -124,7 +124,8 @@ async def test_migrations_create_the_tables(db):
         return set(inspect(conn).get_table_names()), version
 
     tables, version = await db.read(look)
-    assert {"resident", "conversation", "message", "ticket", "counselor", "ticket_message", "audit", "inbox", "outbox"} <= tables
+    assert {"resident", "conversation", "message", "ticket", "counselor", "ticket_message", "audit", "inbox",
+            "outbox"} <= tables
     assert version == migrate.head()
 
 
