@@ -31,7 +31,8 @@ def create_app(settings: Settings, *, content: ContentStore | None = None) -> Ap
     registry = build_registry()
     content = content or ContentStore(flows=registry.flows, snapshots=settings.snapshots)
     db = Database(settings.database_url)
-    hours = OpeningHours(settings.opening_hours, settings.opening_hours_by_language, tz=settings.tz)
+    hours = OpeningHours(settings.opening_hours, settings.opening_hours_by_language, tz=settings.tz,
+                         closed_on_holidays=settings.closed_on_holidays)
     queue = Queue(hours, content=lambda: content.current)
     engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings, queue=queue)
     desk = Desk(db=db, queue=queue, settings=settings)

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     #: The counselors' hours (Korean time; closed on Korean public holidays), and other hours per language.
     opening_hours: str = Field(default="mon-fri 09:00-18:00; sat 09:00-18:00", alias="OPENING_HOURS")
     opening_hours_by_language: dict[str, str] = Field(default_factory=dict, alias="OPENING_HOURS_BY_LANGUAGE")
+    closed_on_holidays: bool = Field(default=True, alias="CLOSED_ON_HOLIDAYS")
     #: A request nobody took for this many days is closed as expired (its resident is told).
     queue_expire_days: int = Field(default=7, ge=1, alias="QUEUE_EXPIRE_DAYS")
 

@@ -86,8 +86,13 @@ async def _truncate(url: str) -> None:
     await db.dispose()
 
 
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
+
+
 def make_settings(database_url: str, **overrides) -> Settings:
-    values = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": None, **overrides}
+    """Settings for a test; the call center is open at any hour, holidays too, unless a test says otherwise."""
+    values = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": None, "OPENING_HOURS": ALWAYS_OPEN,
+              "CLOSED_ON_HOLIDAYS": False, **overrides}
     return Settings(_env_file=None, **values)
 
 

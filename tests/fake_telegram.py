@@ -45,6 +45,7 @@ class ChatMessage:
     text: str
     reply_markup: dict | None
     edits: int = 0
+    media: dict | None = None  # what a sendPhoto/sendDocument/sendVoice/sendLocation carried
 
     @property
     def buttons(self) -> list[dict]:
@@ -106,12 +107,40 @@ class FakeBotAPI:
                 "chat": {"id": user_id, "type": "private", "first_name": f"Resident{user_id}"},
                 "from": self._user(user_id, language_code), **content}
 
-    def send_text(self, user_id: int, text: str, *, language_code: str | None = "en") -> None:
-        """The resident writes `text` (commands get their bot_command entity, as Telegram sends them)."""
+    def send_text(self, user_id: int, text: str, *, language_code: str | None = "en",
+                  reply_to: ChatMessage | None = None) -> None:
+        """The resident writes `text` (commands get their bot_command entity, as Telegram sends them), perhaps as a
+        reply to one of the bot's messages."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            content["reply_to_message"] = {"message_id": reply_to.message_id, "date": int(time.time()),
+                                           "chat": {"id": user_id, "type": "private"}, "from": BOT_USER,
+                                           "text": reply_to.text or "."}
         self._push({"message": self._message(user_id, language_code, **content)})
+
+    def send_photo(self, user_id: int, *, caption: str | None = None, size: int = 120_000,
+                   language_code: str | None = "en") -> str:
+        """The user sends a photo (its file_id is returned, as the bot will see it)."""
+        file_id = f"AgACAgUAAxkBAAI{self.next_message_id}photo"
+        photo = [{"file_id": file_id + "s", "file_unique_id": "s" + file_id[-8:], "width": 90, "height": 90,
+                  "file_size": 1200},
+                 {"file_id": file_id, "file_unique_id": file_id[-10:], "width": 1280, "height": 960,
+                  "file_size": size}]
+        content: dict[str, Any] = {"photo": photo}
+        if caption:
+            content["caption"] = caption
+        self._push({"message": self._message(user_id, language_code, **content)})
+        return file_id
+
+    def send_document(self, user_id: int, *, size: int, name: str = "contract.pdf",
+                      language_code: str | None = "en") -> str:
+        file_id = f"BQACAgUAAxkBAAI{self.next_message_id}doc"
+        document = {"file_id": file_id, "file_unique_id": file_id[-10:], "file_name": name,
+                    "mime_type": "application/pdf", "file_size": size}
+        self._push({"message": self._message(user_id, language_code, document=document)})
+        return file_id
 
     def send_sticker(self, user_id: int, *, language_code: str | None = "en") -> None:
         sticker = {"file_id": "CAACAgIAAxkBAAIB", "file_unique_id": "AgADAgAD", "type": "regular",
@@ -228,7 +257,7 @@ class FakeBotAPI:
             status, body = self.failures[method].pop(0)
             await self._notify()
             return JSONResponse(body, status_code=status)
-        if params.get("chat_id") in self.blocked and method in {"sendMessage", "editMessageText"}:
+        if params.get("chat_id") in self.blocked and method.startswith(("send", "editMessage")):
             await self._notify()
             return JSONResponse({"ok": False, "error_code": 403,
                                  "description": "Forbidden: bot was blocked by the user"}, status_code=403)
@@ -294,6 +323,29 @@ class FakeBotAPI:
         self.chats[chat_id].append(message)
         self.last_reply_at = time.monotonic()
         return self._message_json(chat_id, message)
+
+    async def _media_message(self, params: dict, kind: str) -> dict:
+        chat_id = params["chat_id"]
+        self.next_message_id += 1
+        media = {"type": kind, "file_id": params.get(kind)} if kind != "location" else \
+            {"type": "location", "latitude": params["latitude"], "longitude": params["longitude"]}
+        message = ChatMessage(self.next_message_id, params.get("caption") or "", params.get("reply_markup"),
+                              media=media)
+        self.chats[chat_id].append(message)
+        self.last_reply_at = time.monotonic()
+        return self._message_json(chat_id, message)
+
+    async def api_sendPhoto(self, params: dict) -> dict:
+        return await self._media_message(params, "photo")
+
+    async def api_sendDocument(self, params: dict) -> dict:
+        return await self._media_message(params, "document")
+
+    async def api_sendVoice(self, params: dict) -> dict:
+        return await self._media_message(params, "voice")
+
+    async def api_sendLocation(self, params: dict) -> dict:
+        return await self._media_message(params, "location")
 
     async def api_editMessageText(self, params: dict) -> dict | JSONResponse:
         chat_id, message_id = params["chat_id"], params["message_id"]

@@ -475,12 +475,11 @@ class TelegramChannel:
         now = utcnow()
         await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=row.recipient, now=now)
         log.info("telegram resident marked unreachable (blocked the bot)")
-        if self.desk is not None and row.kind == "relay" and (row.batch or "").startswith("ticket:"):
-            ticket_id = int(row.batch.removeprefix("ticket:"))
+        if self.desk is not None:
 
-            def tell(*, conn) -> None:
-                ticket = tickets.get_ticket(conn=conn, ticket_id=ticket_id)
-                if ticket is not None and ticket.user_key == row.recipient:
+            def tell(*, conn) -> None:  # whichever message was refused, a counselor in a chat with them is told
+                ticket = tickets.open_ticket_by_key(conn=conn, channel=CHANNEL, user_key=row.recipient)
+                if ticket is not None and ticket.status == "assigned":
                     self.desk.queue.tell_counselor(conn, ticket, "blocked", now)
 
             await self.db.write(tell)

@@ -366,7 +366,7 @@ class Step:
                         Step(self.desk, self.conn, colleague, self.now).history(handed), "rows": []}}])
         self.queue.notice(self.conn, handed, resident(
             "Your chat was handed over to {name}, a counselor who will continue with you.").format(
-            name=colleague.name), self.now, key=f"handed:{ticket.id}:{colleague.id}:{self.now.timestamp()}")
+            name=colleague.name), self.now, key=f"handed-resident:{ticket.id}:{colleague.id}:{self.now.timestamp()}")
         return self.say(_("#{id} was handed over to {name}.").format(id=ticket.id, name=colleague.name))
 
     def _clear_current(self, ticket_id: int) -> None:
@@ -484,6 +484,9 @@ class Step:
         _ = self._
         if not ticket.user_key:
             return self.say(_("The resident of #{id} deleted their data; nothing can be sent.").format(id=ticket.id))
+        if tickets.resident_unreachable(conn=self.conn, resident_id=ticket.resident_id):
+            return self.say(_("The resident of #{id} has blocked the bot; nothing can be sent until they write "
+                              "again. Close the chat with /close.").format(id=ticket.id))
         tickets.add_message(conn=self.conn, ticket_id=ticket.id, direction="counselor",
                             kind=(message.get("media") or {}).get("type", "text"), body=message.get("text"),
                             media=message.get("media"), counselor_id=self.me.id, now=self.now)

@@ -87,7 +87,8 @@ class OpeningHours:
     """The center's hours: one schedule for all, optionally another per language."""
 
     def __init__(self, default: str = DEFAULT_SCHEDULE, by_language: dict[str, str] | None = None,
-                 tz: ZoneInfo = ZoneInfo("Asia/Seoul")) -> None:
+                 tz: ZoneInfo = ZoneInfo("Asia/Seoul"), *, closed_on_holidays: bool = True) -> None:
+        self.closed_on_holidays = closed_on_holidays
         self.default = Schedule.parse(default)
         self.by_language = {locale: Schedule.parse(text) for locale, text in (by_language or {}).items()}
         self.tz = tz
@@ -97,7 +98,7 @@ class OpeningHours:
 
     def is_open(self, when: datetime, locale: str | None = None) -> bool:
         local = when.astimezone(self.tz)
-        if is_holiday(local.date()):
+        if self.closed_on_holidays and is_holiday(local.date()):
             return False
         return any(start <= local.time() < end for start, end in self.schedule(locale).periods[local.weekday()])
 
@@ -109,7 +110,7 @@ class OpeningHours:
         schedule = self.schedule(locale)
         for offset in range(0, 40):
             day = local.date() + timedelta(days=offset)
-            if is_holiday(day):
+            if self.closed_on_holidays and is_holiday(day):
                 continue
             for start, _end in schedule.periods[day.weekday()]:
                 opening = datetime.combine(day, start, tzinfo=self.tz)

@@ -101,6 +101,23 @@ def open_ticket_of(*, conn: Connection, resident_id: int) -> TicketRow | None:
                                 .order_by(tickets.c.id.desc()).limit(1)).first())
 
 
+def open_ticket_by_key(*, conn: Connection, channel: str, user_key: str) -> TicketRow | None:
+    """The open ticket of a resident known by their channel address."""
+    return _ticket(conn.execute(select(*_TICKET).where(tickets.c.channel == channel, tickets.c.user_key == user_key,
+                                                       tickets.c.status.in_(OPEN))
+                                .order_by(tickets.c.id.desc()).limit(1)).first())
+
+
+def resident_unreachable(*, conn: Connection, resident_id: int | None) -> bool:
+    """Whether the resident blocked the bot (marked when a message to them was refused with 403)."""
+    from bot.storage.models import resident_table
+
+    if resident_id is None:
+        return False
+    return conn.execute(select(resident_table.c.unreachable_at).where(
+        resident_table.c.id == resident_id)).scalar() is not None
+
+
 def open_or_join(*, conn: Connection, resident_id: int, channel: str, user_key: str, kind: str, topic: str,
                  locale: str, region: str | None, priority: int, details: dict[str, Any], now: datetime,
                  note: str | None = None) -> tuple[TicketRow, bool]:
