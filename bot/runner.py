@@ -65,6 +65,10 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
     failure: BaseException | None = None
     try:
         await purge_job(app)
+        # the language model loads in about a second: before the first resident writes, not while they wait
+        from bot.langid import detector
+
+        await asyncio.get_running_loop().run_in_executor(None, detector)
         scheduler.start()
         watched = [asyncio.ensure_future(stop.wait())]
         if settings.telegram_bot_token is not None:

@@ -82,7 +82,9 @@ class SearchIndex:
     def __init__(self, documents: dict[str, list[tuple[str, float]]], features: Callable[[str], Counter],
                  keywords: dict[str, Iterable[str]] | None = None) -> None:
         self.features = features
-        self.keywords = {doc_id: tuple({normalise(word) for word in words if normalise(word)})
+        #: (search word, whether it may match inside glued text, its weight) per card
+        self.keywords = {doc_id: tuple((word, bool(_GLUED.search(word)), keyword_weight(word))
+                                       for word in {normalise(w) for w in words if normalise(w)})
                          for doc_id, words in (keywords or {}).items()}
         vectors: dict[str, Counter] = {}
         for doc_id, fields in documents.items():
@@ -112,8 +114,8 @@ class SearchIndex:
         typed = normalise(query[:500])
         spaced = f" {typed} "
         for doc_id, keywords in self.keywords.items():
-            bonus = sum(keyword_weight(word) for word in keywords
-                        if (word in typed if _GLUED.search(word) else f" {word} " in spaced))
+            bonus = sum(weight for word, glued, weight in keywords
+                        if (word in typed if glued else f" {word} " in spaced))
             if bonus:
                 scores[doc_id] = scores.get(doc_id, 0.0) + min(MAX_KEYWORD_BONUS, bonus)
         ranked = sorted((Hit(doc_id, score) for doc_id, score in scores.items()), key=lambda h: (-h.score, h.card_id))

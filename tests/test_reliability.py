@@ -101,9 +101,9 @@ async def test_a_durable_turn_closes_its_inbox_row_and_queues_its_reply_together
     rows = await app.db.write(mail.record_updates, channel="test", now=utcnow(),
                               updates=[(1, "u1", json.dumps({"secret": "my passport M123"}))])
     receipt = Receipt(inbox_id=rows[0].id, recipient="u1")
-    ids = await app.engine.process(Incoming("test", "u1", Kind.COMMAND, text="start"), receipt)
+    ids = (await app.engine.process(Incoming("test", "u1", Kind.COMMAND, text="start"), receipt)).rows
     assert len(ids) == 1
-    again = await app.engine.process(Incoming("test", "u1", Kind.COMMAND, text="start"), receipt)
+    again = (await app.engine.process(Incoming("test", "u1", Kind.COMMAND, text="start"), receipt)).rows
     assert again == []  # the same update is never processed twice
     inbox = await app.db.read(lambda conn: conn.execute(select(inbox_table)).one())
     assert (inbox.status, inbox.payload) == ("done", None)  # what the resident wrote is not kept
@@ -119,8 +119,8 @@ async def test_a_turn_the_database_cannot_take_leaves_the_update_open(app):
                                  Receipt(inbox_id=rows[0].id, recipient="u2"))
     assert caught.value.apology.text.startswith("Sorry, something went wrong")
     assert [row.id for row in await app.db.read(mail.unfinished_updates, channel="test")] == [rows[0].id]
-    ids = await app.engine.process(Incoming("test", "u2", Kind.COMMAND, text="start"),
-                                   Receipt(inbox_id=rows[0].id, recipient="u2"))
+    ids = (await app.engine.process(Incoming("test", "u2", Kind.COMMAND, text="start"),
+                                    Receipt(inbox_id=rows[0].id, recipient="u2"))).rows
     assert len(ids) == 1 and await app.db.read(mail.unfinished_updates, channel="test") == []
 
 

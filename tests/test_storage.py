@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import crud, migrate
-from bot.storage.db import Database
+from bot.storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from bot.storage.models import conversation_table, message_table, resident_table
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -150,5 +150,5 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqli
         return tuple(conn.execute(text(f"PRAGMA {name}")).scalar_one()
                      for name in ("journal_mode", "foreign_keys", "busy_timeout"))
 
-    assert await db.read(pragmas) == ("wal", 1, 250)
+    assert await db.read(pragmas) == ("wal", 1, SQLITE_BUSY_TIMEOUT_MS)
     await db.dispose()

@@ -423,14 +423,15 @@ class TelegramChannel:
         receipt = Receipt(inbox_id=row.id, recipient=str(chat_id), edit=edit)
         counselor = self.desk is not None and await self.desk.is_counselor(CHANNEL, incoming.user_key)
         try:
-            ids = await (self.desk if counselor else self.engine).process(incoming, receipt)
+            outgoing = await (self.desk if counselor else self.engine).process(incoming, receipt)
         except TurnDeferred as exc:
             if row.attempts == 0:  # tell the resident once; the update is answered when the database is back
                 await self.sender.send_payload(str(chat_id), reply_payload(exc.apology))
             await self.db_retry(row)
             raise Deferred from None
-        await self.outbox.send_now(ids)
-        self.outbox.wake()  # what the turn queued for others (a counselor, a resident) leaves now
+        await self.outbox.send_claimed(outgoing.rows)
+        if outgoing.others:
+            self.outbox.wake()  # what the turn queued for others (a counselor, a resident) leaves now
 
     async def db_retry(self, row: InboxRow) -> None:
         try:

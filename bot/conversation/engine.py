@@ -104,7 +104,17 @@ class Receipt:
 @dataclass
 class TurnResult:
     replies: list[Reply]
-    outbox_ids: list[int] = field(default_factory=list)
+    outgoing: list = field(default_factory=list)  # the replies as outbox rows, claimed for the caller to send
+    others: bool = False  # the turn also queued messages for other people
+
+
+@dataclass
+class Outgoing:
+    """What a durable turn leaves for its channel: the replies to send now (already claimed in the outbox), and
+    whether it queued messages for anyone else (a counselor, a resident) that the senders should pick up now."""
+
+    rows: list
+    others: bool = False
 
 
 class TurnDeferred(Exception):
@@ -113,6 +123,20 @@ class TurnDeferred(Exception):
     def __init__(self, apology: Reply) -> None:
         super().__init__("database unavailable")
         self.apology = apology
+
+
+def enqueue_replies(conn, channel: str, receipt: Receipt, replies: list[Reply], now) -> list:
+    """A durable turn's replies, written to the outbox already claimed (the channel sends them right after the
+    transaction); returned as outbox rows. If the process dies first, they go back to the queue at start."""
+    from bot.storage.mail import OutboxRow
+
+    messages = [{"channel": channel, "recipient": receipt.recipient, "kind": "reply",
+                 "dedupe_key": f"in:{receipt.inbox_id}:{number}",
+                 "payload": reply_payload(reply, edit=receipt.edit if number == 0 else None)}
+                for number, reply in enumerate(replies)]
+    ids = mail.enqueue(conn=conn, messages=messages, now=now, claimed=True)
+    return [OutboxRow(row_id, channel, receipt.recipient, "reply", message["payload"], 1)
+            for row_id, message in zip(ids, messages, strict=False)]
 
 
 def reply_payload(reply: Reply, *, edit: dict | None = None) -> dict:
@@ -172,7 +196,8 @@ class ConversationEngine:
 
         Raises TurnDeferred when the database cannot take the turn: the inbox row stays open for another try."""
         async with self.locks.hold((incoming.channel, incoming.user_key)):
-            return (await self._turn_with_retries(incoming, receipt)).outbox_ids
+            result = await self._turn_with_retries(incoming, receipt)
+            return Outgoing(result.outgoing, others=bool(result.others))
 
     async def _turn_with_retries(self, incoming: Incoming, receipt: Receipt | None) -> TurnResult:
         busy_waits = iter(BUSY_RETRIES)
@@ -208,7 +233,7 @@ class ConversationEngine:
         if receipt is None:
             return TurnResult([apology])
 
-        def close(*, conn) -> list[int]:
+        def close(*, conn) -> list:
             mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="failed", now=self.clock(),
                                error="conflict" if busy else "handler error")
             return self._enqueue(conn, incoming, receipt, [apology])
@@ -218,14 +243,8 @@ class ConversationEngine:
         except OperationalError:
             raise TurnDeferred(apology) from None
 
-    def _enqueue(self, conn, incoming: Incoming, receipt: Receipt, replies: list[Reply]) -> list[int]:
-        messages = [
-            {"channel": incoming.channel, "recipient": receipt.recipient, "kind": "reply",
-             "dedupe_key": f"in:{receipt.inbox_id}:{number}",
-             "payload": reply_payload(reply, edit=receipt.edit if number == 0 else None)}
-            for number, reply in enumerate(replies)
-        ]
-        return mail.enqueue(conn=conn, messages=messages, now=self.clock())
+    def _enqueue(self, conn, incoming: Incoming, receipt: Receipt, replies: list[Reply]) -> list:
+        return enqueue_replies(conn, incoming.channel, receipt, replies, self.clock())
 
     def _apology(self, incoming: Incoming, *, busy: bool) -> Reply:
         _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
@@ -275,7 +294,7 @@ class ConversationEngine:
             history = [("in", str(incoming.kind), incoming.summary())] + [("out", "reply", r.text) for r in replies]
         relay_key = f"relay:in:{receipt.inbox_id}" if receipt is not None else f"relay:{incoming.user_key}:{now}"
 
-        def persist(*, conn) -> list[int]:
+        def persist(*, conn) -> list:
             if receipt is not None and not mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="done",
                                                               now=now):
                 return []  # processed already (another worker, or before a restart): nothing twice
@@ -290,10 +309,10 @@ class ConversationEngine:
                 self._queue_changes(conn, ctx, record.id, incoming, now, relay_key)
             return self._enqueue(conn, incoming, receipt, replies) if receipt is not None else []
 
-        outbox_ids = await self.db.write(persist)
+        outgoing = await self.db.write(persist)
         if ctx.forget_everything:
             await self.db.after_deletion()
-        return TurnResult(replies, outbox_ids)
+        return TurnResult(replies, outgoing, others=bool(ctx.requests or ctx.ticket_actions or ctx.relay))
 
     def _queue_changes(self, conn, ctx: Context, resident_id: int, incoming: Incoming, now, relay_key: str) -> None:
         """Tickets opened or joined, cancelled, noted, typed and rated in this turn; what the resident sent to the

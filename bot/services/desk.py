@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
 
-from bot.conversation.engine import MAX_RELAY_BYTES, RELAYED_MEDIA, Receipt, TurnDeferred, reply_payload
+from bot.conversation.engine import MAX_RELAY_BYTES, RELAYED_MEDIA, Outgoing, Receipt, TurnDeferred, enqueue_replies
 from bot.conversation.messages import Button, Incoming, Kind, Reply
 from bot.i18n import AUTONYMS, LOCALES, choose_locale, translator
 from bot.services.names import CLOSE_TOPICS, OUTCOMES, outcome_name, topic_name
@@ -81,9 +81,9 @@ class Desk:
         """Run one step and return the replies to the counselor (messages to residents are queued)."""
         return await self._run(incoming, None)
 
-    async def process(self, incoming: Incoming, receipt: Receipt) -> list[int]:
+    async def process(self, incoming: Incoming, receipt: Receipt) -> Outgoing:
         """Run one durable step: the inbox row, the change and every message it causes in one transaction; return
-        the outbox ids of the replies to the counselor, in order."""
+        the replies to the counselor (claimed outbox rows, in order)."""
         return await self._run(incoming, receipt)
 
     async def _run(self, incoming: Incoming, receipt: Receipt | None):
@@ -92,7 +92,7 @@ class Desk:
         def step(*, conn):
             if receipt is not None and not mail.finish_update(conn=conn, inbox_id=receipt.inbox_id, status="done",
                                                               now=now):
-                return []
+                return Outgoing([])
             counselor = tickets.counselor_by_key(conn=conn, channel=incoming.channel, user_key=incoming.user_key)
             if counselor is None or not counselor.active:
                 _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
@@ -101,11 +101,7 @@ class Desk:
                 replies = Step(self, conn, counselor, now).run(incoming)
             if receipt is None:
                 return replies
-            return mail.enqueue(conn=conn, now=now, messages=[
-                {"channel": incoming.channel, "recipient": receipt.recipient, "kind": "reply",
-                 "dedupe_key": f"in:{receipt.inbox_id}:{number}",
-                 "payload": reply_payload(reply, edit=receipt.edit if number == 0 else None)}
-                for number, reply in enumerate(replies)])
+            return Outgoing(enqueue_replies(conn, incoming.channel, receipt, replies, now), others=True)
 
         for delay in (0.05, 0.2, 0.5, None):
             try:

@@ -51,6 +51,10 @@ class Sender(Protocol):
     async def send(self, row: OutboxRow) -> Result: ...
 
 
+#: Messages the system sends to many people at once: they keep to the channel's overall rate (Telegram: about 30
+#: a second). Replies to what a resident or a counselor just wrote are not held back (a 429 still pauses everything).
+BULK_KINDS = frozenset({"alert", "broadcast", "reminder"})
+
 #: Transient failures are retried after these waits (seconds), then the message is given up as failed.
 BACKOFF = (1.0, 5.0, 30.0, 120.0, 600.0)
 
@@ -111,12 +115,15 @@ class Outbox:
         return released
 
     async def send_now(self, ids: Iterable[int]) -> None:
-        """Deliver these queued messages at once, in order (a turn's replies): claimed first, so the background loop
-        and another worker never send them too."""
+        """Deliver these queued messages at once, in order: claimed first, so the background loop and another worker
+        never send them too."""
         ids = list(ids)
         if not ids:
             return
-        rows = await self.db.write(mail.claim, channel=self.channel, now=self.clock(), ids=ids)
+        await self.send_claimed(await self.db.write(mail.claim, channel=self.channel, now=self.clock(), ids=ids))
+
+    async def send_claimed(self, rows: list[OutboxRow]) -> None:
+        """Deliver rows already claimed for this process (a turn's replies), in order."""
         blocked: set[str] = set()
         for row in rows:
             if row.recipient not in blocked:  # blocked meanwhile: its other messages are already marked so
@@ -173,7 +180,8 @@ class Outbox:
             pause = self._paused_until - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
-            await self.limiter.acquire()
+            if row.kind in BULK_KINDS:
+                await self.limiter.acquire()
             try:
                 result = await self.sender.send(row)
             except Exception as exc:  # a sender bug: keep the message, try later

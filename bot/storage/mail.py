@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.models import inbox_table as inbox
@@ -21,10 +21,18 @@ from bot.storage.models import outbox_table as outbox
 MAX_ERROR = 200
 
 
-def _insert(conn: Connection, table):
-    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).on_conflict_do_nothing()
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert(conn: Connection, table, name: str, build=lambda statement: statement):
+    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect, built once per dialect (building a statement
+    costs more than running it, and these run for every message)."""
+    key = (conn.dialect.name, name)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+        statement = _STATEMENTS[key] = build(dialect.insert(table).on_conflict_do_nothing())
+    return statement
 
 
 # -- inbox --------------------------------------------------------------------------------------------------------
@@ -45,7 +53,8 @@ def record_updates(
     """Record (update_id, user_key, raw JSON) triples; return the rows that are new (a re-delivered update is not)."""
     if not updates:
         return []
-    statement = _insert(conn, inbox).returning(inbox.c.id, inbox.c.update_id, inbox.c.user_key, inbox.c.payload)
+    statement = _insert(conn, inbox, "inbox", lambda st: st.returning(inbox.c.id, inbox.c.update_id,
+                                                                     inbox.c.user_key, inbox.c.payload))
     rows = []
     for update_id, user_key, payload in updates:  # one statement each: RETURNING with executemany is not portable
         found = conn.execute(statement, {"channel": channel, "update_id": update_id, "user_key": user_key,
@@ -71,13 +80,19 @@ def last_update_id(*, conn: Connection, channel: str) -> int | None:
     return conn.execute(select(func.max(inbox.c.update_id)).where(inbox.c.channel == channel)).scalar_one()
 
 
+_FINISH = (update(inbox).where(inbox.c.id == bindparam("p_id"), inbox.c.status == "new")
+           .values(status=bindparam("p_status"), processed_at=bindparam("p_now", type_=inbox.c.processed_at.type),
+                   error=bindparam("p_error"), payload=None))
+_FINISH_KEEP = (update(inbox).where(inbox.c.id == bindparam("p_id"), inbox.c.status == "new")
+                .values(status=bindparam("p_status"),
+                        processed_at=bindparam("p_now", type_=inbox.c.processed_at.type), error=bindparam("p_error")))
+
+
 def finish_update(*, conn: Connection, inbox_id: int, status: str, now: datetime, error: str | None = None,
                   keep_payload: bool = False) -> bool:
     """Close an update (done, skipped, failed); True when it was still open (so it is processed exactly once)."""
-    values: dict[str, Any] = {"status": status, "processed_at": now, "error": error and error[:MAX_ERROR]}
-    if not keep_payload:
-        values["payload"] = None
-    result = conn.execute(update(inbox).where(inbox.c.id == inbox_id, inbox.c.status == "new").values(**values))
+    result = conn.execute(_FINISH_KEEP if keep_payload else _FINISH,
+                          {"p_id": inbox_id, "p_status": status, "p_now": now, "p_error": error and error[:MAX_ERROR]})
     return result.rowcount == 1
 
 
@@ -117,13 +132,15 @@ _OUTBOX_COLUMNS = (outbox.c.id, outbox.c.channel, outbox.c.recipient, outbox.c.k
                    outbox.c.attempts, outbox.c.batch)
 
 
-def enqueue(*, conn: Connection, messages: list[dict[str, Any]], now: datetime) -> list[int]:
+def enqueue(*, conn: Connection, messages: list[dict[str, Any]], now: datetime, claimed: bool = False) -> list[int]:
     """Queue messages (channel, recipient, kind, dedupe_key, payload, optional priority and batch); return the ids
-    of those queued now: a message whose dedupe_key is already queued is not queued again."""
+    of those queued now: a message whose dedupe_key is already queued is not queued again. `claimed`: the caller
+    sends them itself right after the transaction (a turn's replies), so they are written as being sent."""
     ids = []
-    statement = _insert(conn, outbox).returning(outbox.c.id)
+    statement = _insert(conn, outbox, "outbox", lambda st: st.returning(outbox.c.id))
+    state = {"status": "sending", "attempts": 1} if claimed else {"status": "pending", "attempts": 0}
     for message in messages:
-        row = {"priority": 0, "batch": None, "status": "pending", "attempts": 0, "created_at": now, **message}
+        row = {"priority": 0, "batch": None, "created_at": now, **state, **message}
         found = conn.execute(statement, row).scalar_one_or_none()
         if found is not None:
             ids.append(found)
@@ -149,11 +166,15 @@ def claim(*, conn: Connection, channel: str, now: datetime, limit: int = 100,
     return [OutboxRow(r.id, r.channel, r.recipient, r.kind, r.payload, r.attempts + 1, r.batch) for r in rows]
 
 
+_SENT = (update(outbox).where(outbox.c.id == bindparam("p_id"))
+         .values(status="sent", sent_at=bindparam("p_now", type_=outbox.c.sent_at.type), payload=None, error=None,
+                 not_before=None, sent_ref=bindparam("p_ref")))
+
+
 def mark_sent(*, conn: Connection, ids: list[int], now: datetime, ref: str | None = None) -> None:
     """Delivered: the text is not needed any more (it may hold what a resident wrote); `ref` is the channel's id of
     the message sent (a counselor's reply to it is matched back to its ticket)."""
-    conn.execute(update(outbox).where(outbox.c.id.in_(ids))
-                 .values(status="sent", sent_at=now, payload=None, error=None, not_before=None, sent_ref=ref))
+    conn.execute(_SENT, [{"p_id": outbox_id, "p_now": now, "p_ref": ref} for outbox_id in ids])
 
 
 def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str) -> None:
