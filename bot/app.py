@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.content import ContentStore
 from bot.conversation.engine import ConversationEngine
+from bot.services.alerts import Alerts
 from bot.services.desk import Desk
 from bot.services.hours import OpeningHours
 from bot.services.queue import Queue
@@ -22,8 +23,15 @@ class App:
     engine: ConversationEngine
     queue: Queue
     desk: Desk
+    alerts: Alerts
+    wakers: list = field(default_factory=list)  # the channels' senders, told when something was queued
+
+    def wake(self) -> None:
+        for wake in self.wakers:
+            wake()
 
     async def close(self) -> None:
+        await self.alerts.close()
         await self.db.dispose()
 
 
@@ -36,12 +44,16 @@ def create_app(settings: Settings, *, content: ContentStore | None = None) -> Ap
     queue = Queue(hours, content=lambda: content.current)
     engine = ConversationEngine(db=db, registry=registry, content=content, settings=settings, queue=queue)
     desk = Desk(db=db, queue=queue, settings=settings)
-    return App(settings=settings, db=db, content=content, engine=engine, queue=queue, desk=desk)
+    alerts = Alerts(db=db, settings=settings, content=lambda: content.current)
+    app = App(settings=settings, db=db, content=content, engine=engine, queue=queue, desk=desk, alerts=alerts)
+    alerts.wake = app.wake
+    return app
 
 
 def configure_logging(settings: Settings, level: str | None = None) -> None:
     """Logging at LOG_LEVEL (or `level`) that never prints the bot token (bot/logs.py)."""
     from bot.logs import configure_logging as configure
 
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    configure(level or settings.log_level, secrets=[token])
+    secrets = [value.get_secret_value() for value in (settings.telegram_bot_token, settings.kma_api_key,
+                                                      settings.safety_data_api_key) if value is not None]
+    configure(level or settings.log_level, secrets=secrets)

@@ -13,7 +13,7 @@ from typing import IO
 import yaml
 
 TRANSLATABLE_KEYS = frozenset({"name", "title", "body", "label", "text", "summary", "question", "answer", "steps",
-                               "intro", "hours", "languages", "nationality"})
+                               "intro", "hours", "languages", "nationality", "actions"})
 #: Never extracted: citations, search words, Korean text, and hospital names (shown as written).
 SKIPPED_KEYS = frozenset({"sources", "keywords", "ko", "romanization", "translator_note", "hospitals", "emergency",
                           "url", "id", "address"})
@@ -58,6 +58,8 @@ def _walk(node: yaml.Node, parent: str | None = None) -> Iterator[tuple[int, str
                         text = _scalar(item)
                         if text is not None and text.strip():
                             yield item.start_mark.line + 1, text, comments
+                        elif not isinstance(item, yaml.ScalarNode):  # a list of mappings (card actions): look inside
+                            yield from _walk(item, key)
                     continue
             yield from _walk(value_node, key)
     elif isinstance(node, yaml.SequenceNode):

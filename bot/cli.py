@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from datetime import timedelta
 from typing import Annotated
@@ -417,6 +418,168 @@ def stats(
         with open(csv_file, "w", encoding="utf-8", newline="") as handle:
             handle.write(report.to_csv(table, dimensions))
         typer.echo(f"Written: {csv_file}")
+
+
+broadcast_cli = typer.Typer(no_args_is_help=True, help="Announcements to alert subscribers, and their delivery.")
+cli.add_typer(broadcast_cli, name="broadcast")
+
+
+def _broadcast_texts(texts: list[str], file: str | None) -> dict[str, str]:
+    import yaml
+
+    found: dict[str, str] = {}
+    if file:
+        try:
+            loaded = yaml.safe_load(open(file, encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            typer.echo(f"Cannot read {file}: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            typer.echo(f"{file} must map language codes to texts (en: ..., vi: ...).", err=True)
+            raise typer.Exit(2)
+        found.update({str(k): v for k, v in loaded.items()})
+    for item in texts:
+        locale, sep, text = item.partition("=")
+        if not sep:
+            typer.echo(f"--text {item[:30]!r}: write it as LANGUAGE=TEXT, for example en=\"The office is closed\"",
+                       err=True)
+            raise typer.Exit(2)
+        found[locale.strip()] = text
+    unknown = [locale for locale in found if locale not in LOCALES]
+    if unknown:
+        typer.echo(f"Unknown language(s) {', '.join(unknown)}; use: {', '.join(LOCALES)}", err=True)
+        raise typer.Exit(2)
+    if not ({"en", "ko"} & found.keys()):
+        typer.echo("Write the announcement at least in English (en) or Korean (ko): residents whose language is "
+                   "missing get those.", err=True)
+        raise typer.Exit(2)
+    return found
+
+
+@broadcast_cli.command("send")
+def broadcast_send(
+    title: Annotated[str, typer.Option(help="A short name for the announcement (for staff, in `status`).")],
+    text: Annotated[list[str], typer.Option("--text", help="LANGUAGE=TEXT; repeat for each language.")] = [],  # noqa: B006
+    file: Annotated[str | None, typer.Option(help="A YAML file mapping languages to texts.")] = None,
+    areas: Annotated[str, typer.Option(help="Comma-separated cities/counties (default: all subscribers).")] = "",
+    languages: Annotated[str, typer.Option(help="Only residents who use these languages.")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the texts and count recipients.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Show a progress bar until everything is delivered.")] = False,
+) -> None:
+    """Announce something to alert subscribers (those who did not turn announcements off), in their languages."""
+    from bot.services.alerts import broadcast_body, broadcast_problems
+
+    texts = _broadcast_texts(text, file)
+    problems = broadcast_problems(texts)
+    if problems:
+        for problem in problems:
+            typer.echo(f"ERROR {problem}", err=True)
+        typer.echo("Nothing was queued.", err=True)
+        raise typer.Exit(2)
+    settings = load_settings()
+    wanted_languages = [code.strip() for code in languages.split(",") if code.strip()] or None
+    if wanted_languages and (bad := [code for code in wanted_languages if code not in LOCALES]):
+        typer.echo(f"Unknown language(s) {', '.join(bad)}", err=True)
+        raise typer.Exit(2)
+
+    async def plan(app):
+        from bot.storage import alerts as store
+
+        content = app.content.current
+        zones = None
+        if areas.strip():
+            zones = []
+            for name in (part.strip() for part in areas.split(",") if part.strip()):
+                region = content.region(name)
+                if region is None:
+                    return None, name
+                zones += [region.kma_zone] + ([region.sea_zone] if region.sea_zone else [])
+        counts = await app.db.read(store.count_subscribers, zones_=zones, languages=wanted_languages,
+                                   announcements=True)
+        return (zones, counts), None
+
+    planned, bad_area = _with_db(plan)
+    if planned is None:
+        typer.echo(f"Unknown city or county {bad_area!r} (use the ids of data/regions.yaml, e.g. yeongam).", err=True)
+        raise typer.Exit(2)
+    zones, counts = planned
+    typer.echo(f"Announcement: {title}")
+    for locale in LOCALES:
+        if locale not in texts and not counts.get(locale):
+            continue
+        shown = broadcast_body(texts, locale)
+        note = "" if locale in texts else "  (not written in this language: sent in English and Korean)"
+        typer.echo(f"\n[{locale}] {counts.get(locale, 0)} recipient(s){note}\n{shown}")
+    total = sum(counts.values())
+    typer.echo(f"\n{total} recipient(s) in all.")
+    if dry_run:
+        typer.echo("Dry run: nothing was queued.")
+        return
+    if total == 0:
+        typer.echo("Nobody to send to; nothing was queued.")
+        return
+    if not yes and not typer.confirm(f"Send to {total} recipient(s)?"):
+        typer.echo("Cancelled; nothing was queued.")
+        raise typer.Exit(1)
+
+    async def queue(app):
+        return await app.alerts.queue_broadcast(title=title, texts=texts, zones_=zones, languages=wanted_languages,
+                                                created_by=os.environ.get("USER"))
+
+    broadcast_id, queued = _with_db(queue)
+    typer.echo(f"Queued broadcast {broadcast_id} for {queued} recipient(s). The running bot sends it within its "
+               f"rate limits; `python -m bot broadcast status {broadcast_id}` shows the delivery.")
+    if wait:
+        _progress(broadcast_id, queued, settings)
+
+
+def _progress(broadcast_id: int, total: int, settings) -> None:
+    import time as clock
+
+    from bot.storage import alerts as store
+
+    done = 0
+    with typer.progressbar(length=total, label="Delivering") as bar:
+        while done < total:
+            counts = _with_db(lambda app: app.db.read(store.delivery_counts, batch=f"broadcast:{broadcast_id}"))
+            now_done = total - counts.get("pending", 0) - counts.get("sending", 0)
+            bar.update(now_done - done)
+            done = now_done
+            if done < total:
+                clock.sleep(1)
+
+
+@broadcast_cli.command("status")
+def broadcast_status(broadcast_id: Annotated[int | None, typer.Argument()] = None) -> None:
+    """Delivery of the recent broadcasts (or of one): sent, waiting, blocked, failed."""
+    from bot.storage import alerts as store
+
+    async def look(app):
+        rows = await app.db.read(store.recent_broadcasts, limit=20)
+        if broadcast_id is not None:
+            rows = [row for row in rows if row.id == broadcast_id] or [
+                await app.db.read(store.get_broadcast, broadcast_id=broadcast_id)]
+        result = []
+        for row in rows:
+            if row is None:
+                continue
+            batch = f"broadcast:{row.id}"
+            result.append((row, await app.db.read(store.delivery_counts, batch=batch),
+                           await app.db.read(store.delivery_errors, batch=batch)))
+        return result
+
+    found = _with_db(look)
+    if not found:
+        typer.echo("No broadcasts yet." if broadcast_id is None else f"No broadcast {broadcast_id}.")
+        raise typer.Exit(0 if broadcast_id is None else 1)
+    for row, counts, errors in found:
+        waiting = counts.get("pending", 0) + counts.get("sending", 0)
+        typer.echo(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {row.title[:40]:<40}  recipients {row.recipients}"
+                   f"  sent {counts.get('sent', 0)}  waiting {waiting}  blocked {counts.get('blocked', 0)}"
+                   f"  failed {counts.get('failed', 0) + counts.get('unknown', 0)}")
+        for error, count in errors if broadcast_id is not None else []:
+            typer.echo(f"        {count} × {error}")
 
 
 def main() -> None:

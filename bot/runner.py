@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App, create_app
 from bot.settings import Settings
+from bot.storage import alerts as alert_store
 from bot.storage import crud, mail, tickets
 from bot.storage.types import utcnow
 
@@ -32,7 +33,8 @@ async def purge_job(app: App) -> None:
     count = await app.db.write(crud.purge_inactive, before=now - timedelta(days=app.settings.retention_days))
     await app.db.write(tickets.purge_closed_conversations, before=now - timedelta(days=app.settings.retention_days))
     await app.db.write(mail.purge_inbox, before=now - MAILBOX_KEEP)
-    await app.db.write(mail.purge_outbox, before=now - OUTBOX_KEEP)
+    await app.db.write(mail.purge_outbox, before=now - OUTBOX_KEEP, offload=True)
+    await app.db.write(alert_store.purge_payloads, before=now - OUTBOX_KEEP)
     if count:
         log.info("retention: deleted %d inactive resident(s)", count)
         await app.db.after_deletion()
@@ -61,6 +63,15 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
     scheduler.add_job(app.content.refresh, "interval", seconds=30, id="content")
     scheduler.add_job(expire_job, "interval", minutes=30, args=[app], id="queue-expiry")
+    if settings.kma_api_key is not None:
+        scheduler.add_job(app.alerts.poll_kma, "interval", minutes=settings.kma_poll_minutes, id="kma",
+                          next_run_time=utcnow(), max_instances=1, coalesce=True)
+    else:
+        log.info("KMA_API_KEY is not set: the weather warning feed is off (subscriptions still work)")
+    if settings.safety_data_api_key is not None:
+        scheduler.add_job(app.alerts.poll_mois, "interval", minutes=settings.kma_poll_minutes, id="mois",
+                          next_run_time=utcnow(), max_instances=1, coalesce=True)
+    scheduler.add_job(app.alerts.send_reminders, "cron", hour=9, minute=0, id="reminders")
     telegram = None
     failure: BaseException | None = None
     try:
@@ -69,16 +80,19 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
         from bot.langid import detector
 
         await asyncio.get_running_loop().run_in_executor(None, detector)
+        await app.alerts.send_reminders()  # what came due while the bot was stopped
         scheduler.start()
         watched = [asyncio.ensure_future(stop.wait())]
         if settings.telegram_bot_token is not None:
             from bot.channels.telegram import ChannelStopped, TelegramChannel
 
-            telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db, desk=app.desk)
+            telegram = TelegramChannel(settings=settings, engine=app.engine, db=app.db, desk=app.desk,
+                                       alerts=app.alerts)
             try:
                 await telegram.start()
             except ChannelStopped as exc:
                 raise BotStopped(str(exc)) from None
+            app.wakers.append(telegram.outbox.wake)
             watched += telegram.tasks
         done, _pending = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
         for task in done:

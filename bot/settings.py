@@ -49,6 +49,20 @@ class Settings(BaseSettings):
     closed_on_holidays: bool = Field(default=True, alias="CLOSED_ON_HOLIDAYS")
     #: A request nobody took for this many days is closed as expired (its resident is told).
     queue_expire_days: int = Field(default=7, ge=1, alias="QUEUE_EXPIRE_DAYS")
+    #: KMA weather warnings (data.go.kr "기상청_기상특보 조회서비스"); without a key the feed is off.
+    kma_api_key: SecretStr | None = Field(default=None, alias="KMA_API_KEY")
+    kma_api_base_url: str = Field(default="https://apis.data.go.kr/1360000/WthrWrnInfoService",
+                                  alias="KMA_API_BASE_URL")
+    kma_poll_minutes: int = Field(default=5, ge=1, le=60, alias="KMA_POLL_MINUTES")
+    #: Disaster text messages (safetydata.go.kr, 긴급재난문자); optional second feed.
+    safety_data_api_key: SecretStr | None = Field(default=None, alias="SAFETY_DATA_API_KEY")
+    safety_data_base_url: str = Field(default="https://www.safetydata.go.kr/V2/api/DSSP-IF-00247",
+                                      alias="SAFETY_DATA_BASE_URL")
+    #: Alerts and announcements go out at most this many a second (Telegram: about 30), each chat at most one a
+    #: second; with paid broadcasts (Telegram Stars) up to 1000 a second.
+    telegram_bulk_rate: float = Field(default=30.0, gt=0, le=1000, alias="TELEGRAM_BULK_RATE")
+    telegram_paid_broadcast: bool = Field(default=False, alias="TELEGRAM_PAID_BROADCAST")
+    telegram_chat_interval: float = Field(default=1.0, ge=0, le=60, alias="TELEGRAM_CHAT_INTERVAL")
 
     @field_validator("database_url")
     @classmethod

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.conversation.screens import Registry
 from handlers import (
+    alerts,
     community,
     content,
     emergency,
     immigration,
-    info,
     labor,
     menu,
     onboarding,
@@ -22,7 +22,7 @@ from handlers import (
 #: text hooks: emergency words are checked before anything else, the free-text search comes last.
 ROUTERS = [
     onboarding.router, menu.router, settings.router, emergency.router, content.router, places.router,
-    immigration.router, labor.router, requests.router, community.router, info.router, search.router,
+    immigration.router, labor.router, requests.router, community.router, alerts.router, search.router,
 ]
 
 HOME = menu.HOME

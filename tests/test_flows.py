@@ -128,6 +128,7 @@ async def test_every_screen_is_reachable_from_the_main_menu(app):
     typed_only = {"search.results", "wage.result", "wage.hours", "privacy.deleted"}  # reached by typing, tested apart
     typed_only.add("menu:emergency")  # its items are shown on the emergency card (emergency.main)
     typed_only |= {"request.chat", "request.rate"}  # shown when a counselor takes or closes the ticket (test_queue)
+    typed_only.add("alerts.hazards")  # offered once subscribed, which changes alerts.main in place (test_alerts)
     assert set(screen_names(app)) - seen - typed_only == set()
 
 

@@ -40,8 +40,9 @@ from bot.conversation import Incoming, Kind, Reply
 from bot.conversation.engine import ConversationEngine, Receipt, TurnDeferred, payload_reply, reply_payload
 from bot.i18n import LOCALES, TELEGRAM_LANGUAGE_CODES, choose_locale, translator
 from bot.services.inbox import Deferred, Dispatcher
-from bot.services.outbox import Outbox, Outcome, Result
+from bot.services.outbox import BULK_KINDS, Outbox, Outcome, Result
 from bot.settings import Settings
+from bot.storage import alerts as alert_store
 from bot.storage import crud, mail, tickets
 from bot.storage.db import Database
 from bot.storage.mail import InboxRow, OutboxRow
@@ -207,16 +208,18 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid: bool = False) -> None:
         self.bot = bot
+        self.paid = paid  # alerts and announcements as paid broadcasts (up to 1000 a second, for Stars)
 
     async def call(self, endpoint: str, **params: Any) -> Any:
         return await self.bot.do_api_request(endpoint, api_kwargs={k: v for k, v in params.items() if v is not None})
 
     async def send(self, row: OutboxRow) -> Result:
-        return await self.send_payload(row.recipient, row.payload or {})
+        paid = self.paid and row.kind in BULK_KINDS
+        return await self.send_payload(row.recipient, row.payload or {}, paid=paid)
 
-    async def send_payload(self, recipient: str, payload: dict) -> Result:
+    async def send_payload(self, recipient: str, payload: dict, *, paid: bool = False) -> Result:
         reply = payload_reply(payload)
         chat_id = int(recipient)
         markup = reply_markup(reply)
@@ -238,7 +241,8 @@ class TelegramSender:
                     # the message is too old to edit, or gone: send the reply as a new message
             for number, chunk in enumerate(chunks, start=1):
                 result = await self.call("sendMessage", chat_id=chat_id, text=chunk,
-                                         reply_markup=markup if number == len(chunks) else None)
+                                         reply_markup=markup if number == len(chunks) else None,
+                                         allow_paid_broadcast=True if paid else None)
                 ref = _message_id(result) or ref
         except TelegramError as exc:
             return classify(exc)
@@ -265,12 +269,13 @@ class TelegramSender:
 class TelegramChannel:
     """Long polling into the inbox, the dispatcher that runs each update once, and the outbox sender."""
 
-    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database, desk=None,
+    def __init__(self, *, settings: Settings, engine: ConversationEngine, db: Database, desk=None, alerts=None,
                  poll_backoff: tuple[float, ...] = POLL_BACKOFF) -> None:
         self.settings = settings
         self.engine = engine
         self.db = db
         self.desk = desk  # bot.services.desk.Desk: messages from registered counselors go there
+        self.alerts = alerts  # bot.services.alerts.Alerts: writes the text of alerts and announcements
         self.poll_backoff = poll_backoff
         self.bot: Bot | None = None
         self.sender: TelegramSender | None = None
@@ -299,8 +304,11 @@ class TelegramChannel:
             raise ChannelStopped("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): the token was revoked "
                                  "or mistyped. Get a valid one from @BotFather.") from None
         self.username = self.bot.username
-        self.sender = TelegramSender(self.bot)
-        self.outbox = Outbox(self.db, self.sender, on_blocked=self.mark_unreachable)
+        self.sender = TelegramSender(self.bot, paid=self.settings.telegram_paid_broadcast)
+        self.outbox = Outbox(self.db, self.sender, on_blocked=self.mark_unreachable,
+                             rate=self.settings.telegram_bulk_rate, burst=max(1, int(self.settings.telegram_bulk_rate)),
+                             chat_interval=self.settings.telegram_chat_interval,
+                             expand=self.alerts.expand if self.alerts is not None else None)
         if self.desk is not None:
             await self.desk.refresh()
         await self.set_commands()
@@ -475,7 +483,8 @@ class TelegramChannel:
         """The recipient blocked the bot: remember it, stop trying, and tell the counselor of a chat."""
         now = utcnow()
         await self.db.write(crud.mark_unreachable, channel=CHANNEL, user_key=row.recipient, now=now)
-        log.info("telegram resident marked unreachable (blocked the bot)")
+        await self.db.write(alert_store.unsubscribe_address, channel=CHANNEL, user_key=row.recipient)
+        log.info("telegram resident marked unreachable (blocked the bot); alerts stopped")
         if self.desk is not None:
 
             def tell(*, conn) -> None:  # whichever message was refused, a counselor in a chat with them is told

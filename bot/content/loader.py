@@ -17,6 +17,7 @@ from bot.content.models import (
     Content,
     Event,
     F2RRules,
+    Hazard,
     Hospital,
     Hotline,
     Leader,
@@ -26,6 +27,7 @@ from bot.content.models import (
     Phrase,
     Region,
     SupportCenter,
+    Zone,
 )
 
 MAX_TOKEN_BYTES = 64
@@ -285,9 +287,26 @@ def load_content(directory: Path = DATA_DIR, *, flows: Iterable[str] = ()) -> Co
         else:
             short_only = tuple(str(word).strip().lower() for word in raw_short if str(word).strip())
 
+    hazards = {hazard.id: hazard for hazard in optional("alerts.yaml", "hazards", Hazard)}
+    if (d := docs.get("alerts.yaml")) is not None:
+        for index, hazard in enumerate(hazards.values()):
+            if hazard.card is not None and hazard.card not in cards:
+                problems.append(d.problem(("hazards", index, "card"), f"no card {hazard.card!r}"))
+    zones = {zone.code: zone for zone in optional("kma_zones.yaml", "zones", Zone)}
+    if (d := docs.get("kma_zones.yaml")) is not None:
+        for index, zone in enumerate(zones.values()):
+            if zone.parent is not None and zone.parent not in zones:
+                problems.append(d.problem(("zones", index, "parent"), f"no zone {zone.parent!r}"))
+            if zone.region is not None and zone.region not in region_ids:
+                problems.append(d.problem(("zones", index, "region"), f"no region {zone.region!r}"))
+        for region in regions:  # a city or county not served is never offered for alerts
+            for code in (region.kma_zone, region.sea_zone) if region.served else ():
+                if code and code not in zones:
+                    problems.append(d.problem(("zones",), f"region {region.id} uses zone {code}, which is not listed"))
+
     if problems:
         raise ContentError(problems)
     return Content(regions=tuple(regions), cards=cards, menus=menus, hotlines=tuple(hotlines),
                    offices=tuple(offices), hospitals=tuple(hospitals), leaders=tuple(leaders), events=tuple(events),
                    phrases=tuple(phrases), emergency_keywords=keywords, emergency_short_only=short_only,
-                   names=names, support_centers=tuple(centers), f2r=f2r)
+                   names=names, support_centers=tuple(centers), f2r=f2r, hazards=hazards, zones=zones)

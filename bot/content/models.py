@@ -269,6 +269,34 @@ class Phrase(Strict):
     romanization: str
 
 
+HAZARD_IDS = ("heavy_rain", "typhoon", "heat", "cold", "high_seas", "strong_wind", "heavy_snow", "yellow_dust", "dry",
+              "storm_surge", "tsunami")
+
+
+class Hazard(Sourced):
+    """A kind of KMA warning, with what to do (data/alerts.yaml)."""
+
+    id: Literal[HAZARD_IDS]  # type: ignore[valid-type]
+    emoji: str = Field(min_length=1, max_length=8)
+    name: str
+    ko: str
+    kma_letter: str | None = Field(default=None, pattern=r"^[A-Z]$")
+    kma_number: int | None = Field(default=None, ge=1, le=99)
+    card: str | None = None
+    actions: tuple[str, ...] = Field(min_length=1, max_length=4)
+
+
+class Zone(Strict):
+    """A KMA warning zone (data/kma_zones.yaml): a city or county, a part of one, an island group, a sea area."""
+
+    code: str = Field(pattern=r"^[LS]\d{7}$")
+    name: str
+    ko: str
+    kind: Literal["land", "sea"]
+    parent: str | None = Field(default=None, pattern=r"^[LS]\d{7}$")
+    region: str | None = None
+
+
 class Content(Strict):
     regions: tuple[Region, ...]
     cards: dict[str, Card]
@@ -284,6 +312,28 @@ class Content(Strict):
     names: dict[str, Name] = Field(default_factory=dict)
     support_centers: tuple[SupportCenter, ...] = ()
     f2r: F2RRules | None = None
+    hazards: dict[str, Hazard] = Field(default_factory=dict)
+    zones: dict[str, Zone] = Field(default_factory=dict)
+
+    def hazard_by_kma(self, number: int | None = None, letter: str | None = None) -> Hazard | None:
+        return next((h for h in self.hazards.values()
+                     if (number is not None and h.kma_number == number) or (letter and h.kma_letter == letter)), None)
+
+    def zone_family(self, code: str) -> list[str]:
+        """A zone with its sub-zones and the zones it is part of: a warning on any of them concerns its people."""
+        family = {code}
+        changed = True
+        while changed:
+            changed = False
+            for zone in self.zones.values():
+                if zone.parent in family and zone.code not in family:
+                    family.add(zone.code)
+                    changed = True
+        parent = self.zones[code].parent if code in self.zones else None
+        while parent and parent not in family:
+            family.add(parent)
+            parent = self.zones[parent].parent if parent in self.zones else None
+        return sorted(family)
 
     def region(self, region_id: str | None) -> Region | None:
         return next((region for region in self.regions if region.id == region_id), None)

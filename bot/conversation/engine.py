@@ -47,14 +47,27 @@ Deliver = Callable[[list[Reply]], Awaitable[None]]
 class _DbServices(Services):
     """Look-ups a handler may make during a turn, each in its own short read."""
 
-    def __init__(self, db: Database, resident_id: int, queue=None, now=None) -> None:
+    def __init__(self, db: Database, resident_id: int, queue=None, now=None, changes=None) -> None:
         self._db = db
         self._resident_id = resident_id
         self._queue = queue
         self._now = now
+        self._changes = changes if changes is not None else []  # the turn's unsaved changes (ctx.changes)
 
     async def history_count(self) -> int:
         return await self._db.read(crud.count_messages, resident_id=self._resident_id)
+
+    async def subscription(self):
+        from bot.storage import alerts
+
+        saved = await self._db.read(alerts.subscription_of, resident_id=self._resident_id)
+        return alerts.subscription_after(saved, self._resident_id, self._changes)
+
+    async def reminders(self) -> dict:
+        from bot.storage import alerts
+
+        saved = await self._db.read(alerts.reminders_of, resident_id=self._resident_id)
+        return alerts.reminders_after(saved, self._changes)
 
     async def queue_status(self, pending: dict | None = None):
         if self._queue is None:
@@ -265,10 +278,12 @@ class ConversationEngine:
             record = await self.db.write(crud.load_or_create_resident, now=now, **key)
         locale = choose_locale(record.locale, incoming.language_hint, self.settings.default_locale)
         profile = Profile(record.locale, record.region, record.consent, record.consent_at)
+        changes: list = []
         ctx = Context(
             translator=translator(locale), profile=profile, data=dict(record.data), content=self.content_store.current,
-            settings=self.settings, now=now, channel=incoming.channel,
-            services=_DbServices(self.db, record.id, self.queue, now), flows=self.registry.flows, ticket=ticket,
+            settings=self.settings, now=now, channel=incoming.channel, changes=changes,
+            services=_DbServices(self.db, record.id, self.queue, now, changes), flows=self.registry.flows,
+            ticket=ticket,
         )
         current = record.screen if self._exists(ctx, record.screen) else None
         if current is None and record.screen is not None and profile.locale and profile.consent:
@@ -307,12 +322,16 @@ class ConversationEngine:
                 crud.save_turn(conn=conn, record=record, profile=changes, screen=screen, stack=stack,
                                data=ctx.data, now=now, history=history)
                 self._queue_changes(conn, ctx, record.id, incoming, now, relay_key)
+                for name, args in ctx.changes:
+                    apply_change(conn=conn, resident_id=record.id, channel=incoming.channel,
+                                 user_key=incoming.user_key, name=name, args=args, now=now)
             return self._enqueue(conn, incoming, receipt, replies) if receipt is not None else []
 
         outgoing = await self.db.write(persist)
         if ctx.forget_everything:
             await self.db.after_deletion()
         return TurnResult(replies, outgoing, others=bool(ctx.requests or ctx.ticket_actions or ctx.relay))
+
 
     def _queue_changes(self, conn, ctx: Context, resident_id: int, incoming: Incoming, now, relay_key: str) -> None:
         """Tickets opened or joined, cancelled, noted, typed and rated in this turn; what the resident sent to the
@@ -536,6 +555,32 @@ class ConversationEngine:
         screen, ctx.param = self.registry.resolve(screen_name)
         view: View = await screen.render(ctx)
         return to_reply(view, screen_name, ctx.translator, note=note)
+
+
+def apply_change(*, conn, resident_id: int, channel: str, user_key: str, name: str, args: dict, now) -> None:
+    """Save an alert or reminder change a handler asked for (ctx.changes), in the turn's transaction."""
+    from datetime import date
+
+    from bot.storage import alerts
+
+    match name:
+        case "subscribe":
+            alerts.subscribe(conn=conn, resident_id=resident_id, channel=channel, user_key=user_key,
+                             zones_=list(args["zones"]), now=now)
+        case "zones_remove":
+            alerts.remove_zones(conn=conn, resident_id=resident_id, zones_=list(args["zones"]))
+        case "options":
+            alerts.set_options(conn=conn, resident_id=resident_id, now=now, **args)
+        case "unsubscribe":
+            alerts.unsubscribe(conn=conn, resident_id=resident_id)
+        case "reminder":
+            due = date.fromisoformat(args["due_date"]) if args.get("due_date") else None
+            alerts.set_reminder(conn=conn, resident_id=resident_id, kind=args["kind"], now=now, due_date=due,
+                                day_of_month=args.get("day_of_month"))
+        case "reminders_delete":
+            alerts.delete_reminders(conn=conn, resident_id=resident_id)
+        case _:
+            raise ValueError(f"unknown change {name!r}")
 
 
 def to_reply(view: View, screen_name: str, _: Translator, *, note: str | None = None) -> Reply:

@@ -61,6 +61,14 @@ class Services:
     async def history_count(self) -> int:
         return 0
 
+    async def subscription(self):
+        """The resident's alert subscription (bot.storage.alerts.SubscriptionRow), or None."""
+        return None
+
+    async def reminders(self) -> dict:
+        """The resident's reminders by kind."""
+        return {}
+
     async def queue_status(self, pending: dict | None = None):
         """The place in line of the resident's open ticket, or of the request `pending` in this turn
         (bot.services.queue.QueueStatus); None when there is neither."""
@@ -84,6 +92,7 @@ class Context:
     ticket: Any = None  # the resident's open ticket (bot.storage.tickets.TicketRow), as loaded for this turn
     ticket_actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # cancel, note, user_type, rate
     relay: dict[str, Any] | None = None  # what the resident sent, for the counselor who has their ticket
+    changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # alerts and reminders to save
     forget_history: bool = False  # set when consent is withdrawn
     forget_everything: bool = False  # set when the resident deletes their data
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -88,7 +88,8 @@ class Outbox:
     def __init__(self, db: Database, sender: Sender, *, rate: float = 30.0, burst: int = 30,
                  clock: Callable[[], datetime] = utcnow, backoff: tuple[float, ...] = BACKOFF,
                  on_blocked: Callable[[OutboxRow], Awaitable[None]] | None = None, batch_size: int = 100,
-                 concurrency: int = 8) -> None:
+                 concurrency: int = 8, expand: Callable[[dict], Awaitable[dict]] | None = None,
+                 chat_interval: float = 1.0) -> None:
         self.db = db
         self.sender = sender
         self.channel = sender.channel
@@ -98,6 +99,9 @@ class Outbox:
         self.on_blocked = on_blocked
         self.batch_size = batch_size
         self.concurrency = concurrency  # recipients served at once by the background loop (each one in order)
+        self.expand = expand  # makes the text of a message queued by reference (an alert, an announcement)
+        self.chat_interval = chat_interval  # bulk messages to one chat at most this often (Telegram: 1 a second)
+        self._last_bulk: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # monotonic time before which nothing is sent (after a 429)
         self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
@@ -176,6 +180,16 @@ class Outbox:
         return await self.db.write(mail.claim, channel=self.channel, now=self.clock(), limit=self.batch_size)
 
     async def _deliver(self, row: OutboxRow, *, inline: bool) -> Result:
+        if self.expand is not None and row.payload and "text" not in row.payload:
+            row = replace(row, payload=await self.expand(row.payload))
+        if row.kind in BULK_KINDS and self.chat_interval:
+            last = self._last_bulk.get(row.recipient)
+            if last is not None and (gap := self.chat_interval - (time.monotonic() - last)) > 0:
+                await asyncio.sleep(gap)
+            self._last_bulk[row.recipient] = time.monotonic()
+            if len(self._last_bulk) > 50_000:
+                cutoff = time.monotonic() - self.chat_interval
+                self._last_bulk = {k: v for k, v in self._last_bulk.items() if v > cutoff}
         while True:
             pause = self._paused_until - time.monotonic()
             if pause > 0:

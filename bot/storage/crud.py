@@ -159,17 +159,23 @@ def count_messages(*, conn: Connection, resident_id: int) -> int:
 def delete_history(*, conn: Connection, resident_id: int, now: datetime) -> int:
     """Forget what the resident wrote and asked for (consent withdrawn): messages, and their tickets' text (the
     tickets themselves stay, without the resident, for the center's counts; open ones are cancelled)."""
+    from bot.storage.alerts import delete_reminders, unsubscribe
     from bot.storage.tickets import forget_resident
 
     forget_resident(conn=conn, resident_id=resident_id, now=now)
+    unsubscribe(conn=conn, resident_id=resident_id)  # alerts need the area, reminders the dates: both personal
+    delete_reminders(conn=conn, resident_id=resident_id)
     return conn.execute(delete(msg).where(msg.c.resident_id == resident_id)).rowcount
 
 
 def delete_resident(*, conn: Connection, resident_id: int, now: datetime) -> None:
     """Remove a resident with everything stored about them (explicitly, not only through ON DELETE)."""
+    from bot.storage.alerts import delete_reminders, unsubscribe
     from bot.storage.tickets import forget_resident
 
     forget_resident(conn=conn, resident_id=resident_id, now=now)
+    unsubscribe(conn=conn, resident_id=resident_id)
+    delete_reminders(conn=conn, resident_id=resident_id)
     conn.execute(delete(msg).where(msg.c.resident_id == resident_id))
     conn.execute(delete(conv).where(conv.c.resident_id == resident_id))
     conn.execute(delete(res).where(res.c.id == resident_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
@@ -208,6 +208,108 @@ class OutboxMessage(SQLModel, table=True):
     sent_ref: str | None = Field(default=None, max_length=64)  # the channel's id of the message sent
 
 
+class Subscription(SQLModel, table=True):
+    """A resident's weather and disaster alerts: where (zones, below), which hazards, when (advisories at night)."""
+
+    __tablename__ = "subscription"
+
+    resident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True))
+    channel: str = Field(max_length=16)
+    user_key: str = Field(max_length=128)
+    muted: str = Field(default=",", max_length=200)  # ",heat,dry,": hazards the resident does not want
+    advisories_wait: bool = Field(default=False)  # advisories (not warnings) wait until 07:00 at night
+    announcements: bool = Field(default=True)  # the center's announcements too
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SubscriptionZone(SQLModel, table=True):
+    """One KMA warning zone a subscription covers (a city's land zone, or its coast's sea zone)."""
+
+    __tablename__ = "subscription_zone"
+    __table_args__ = (Index("ix_subscription_zone_zone", "zone"),)
+
+    resident_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("subscription.resident_id", ondelete="CASCADE"), primary_key=True))
+    zone: str = Field(max_length=16, primary_key=True)
+
+
+class FeedPayload(SQLModel, table=True):
+    """What a feed answered, as it came (kept for audit, malformed answers included)."""
+
+    __tablename__ = "feed_payload"
+    __table_args__ = (Index("ix_feed_payload_fetched", "source", "fetched_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)  # kma, mois
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(max_length=12)  # ok, empty, malformed, error
+    error: str | None = Field(default=None, max_length=200)
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Warning(SQLModel, table=True):
+    """A warning (or a disaster text message) as broadcast: one row per distinct issue, change or lift."""
+
+    __tablename__ = "warning"
+    __table_args__ = (UniqueConstraint("fingerprint", name="uq_warning_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    fingerprint: str = Field(max_length=160)  # never the same warning twice
+    zone: str = Field(max_length=16)
+    hazard: str = Field(max_length=16)
+    level: str = Field(max_length=12)  # advisory, warning, major (KMA); emergency, urgent, safety (MOIS)
+    command: str = Field(max_length=12)  # issued, lifted, extended, changed, corrected
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload_id: int | None = Field(default=None)
+    recipients: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Broadcast(SQLModel, table=True):
+    """A staff announcement: a text per language, who it is for, how many it was queued for."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    texts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    recipients: int = Field(default=0)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Reminder(SQLModel, table=True):
+    """A personal reminder the resident asked for: the stay's expiry date, or the health-insurance due day."""
+
+    __tablename__ = "reminder"
+
+    resident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True))
+    kind: str = Field(max_length=16, primary_key=True)  # stay, insurance
+    due_date: date | None = Field(default=None)
+    day_of_month: int | None = Field(default=None)
+    sent: str = Field(default=",", max_length=200)  # ",120,30,": which reminders went out
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Lease(SQLModel, table=True):
+    """Who may run a job now (one KMA poller among several workers); it expires if its holder dies."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(max_length=40, primary_key=True)
+    holder: str = Field(max_length=80)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 resident_table = Resident.__table__
 conversation_table = Conversation.__table__
 message_table = MessageLog.__table__
@@ -215,5 +317,12 @@ counselor_table = Counselor.__table__
 ticket_table = Ticket.__table__
 ticket_message_table = TicketMessage.__table__
 audit_table = AuditEntry.__table__
+subscription_table = Subscription.__table__
+subscription_zone_table = SubscriptionZone.__table__
+feed_payload_table = FeedPayload.__table__
+warning_table = Warning.__table__
+broadcast_table = Broadcast.__table__
+reminder_table = Reminder.__table__
+lease_table = Lease.__table__
 inbox_table = InboxUpdate.__table__
 outbox_table = OutboxMessage.__table__
