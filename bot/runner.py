@@ -59,18 +59,19 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
             pass
 
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    # a job may start late while the bot is busy (a big fan-out, the start): late is better than skipped
+    scheduler = AsyncIOScheduler(timezone=settings.tz, job_defaults={"misfire_grace_time": 600, "coalesce": True})
     scheduler.add_job(purge_job, "interval", hours=24, args=[app], next_run_time=None, id="retention")
     scheduler.add_job(app.content.refresh, "interval", seconds=30, id="content")
     scheduler.add_job(expire_job, "interval", minutes=30, args=[app], id="queue-expiry")
     if settings.kma_api_key is not None:
         scheduler.add_job(app.alerts.poll_kma, "interval", minutes=settings.kma_poll_minutes, id="kma",
-                          next_run_time=utcnow(), max_instances=1, coalesce=True)
+                          next_run_time=utcnow(), max_instances=1, coalesce=True, misfire_grace_time=None)
     else:
         log.info("KMA_API_KEY is not set: the weather warning feed is off (subscriptions still work)")
     if settings.safety_data_api_key is not None:
         scheduler.add_job(app.alerts.poll_mois, "interval", minutes=settings.kma_poll_minutes, id="mois",
-                          next_run_time=utcnow(), max_instances=1, coalesce=True)
+                          next_run_time=utcnow(), max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(app.alerts.send_reminders, "cron", hour=9, minute=0, id="reminders")
     telegram = None
     failure: BaseException | None = None

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
                                       alias="SAFETY_DATA_BASE_URL")
     #: Alerts and announcements go out at most this many a second (Telegram: about 30), each chat at most one a
     #: second; with paid broadcasts (Telegram Stars) up to 1000 a second.
-    telegram_bulk_rate: float = Field(default=30.0, gt=0, le=1000, alias="TELEGRAM_BULK_RATE")
+    #: 0 lifts the limit (only against a fake Bot API: benchmarks and tests).
+    telegram_bulk_rate: float = Field(default=30.0, ge=0, le=1000, alias="TELEGRAM_BULK_RATE")
     telegram_paid_broadcast: bool = Field(default=False, alias="TELEGRAM_PAID_BROADCAST")
     telegram_chat_interval: float = Field(default=1.0, ge=0, le=60, alias="TELEGRAM_CHAT_INTERVAL")
 

@@ -10,6 +10,7 @@ shape, a slow success, a dropped connection, and updates the client library cann
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 import time
@@ -70,8 +71,19 @@ class FakeBotAPI:
         self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
         self.faults: dict[str, list[tuple[str, Any]]] = defaultdict(list)  # method -> [(kind, value)]
         self.poll_count = 0
+        self.delivered = 0  # messages and media received
+        self.keep_requests = True  # every call but getUpdates, for the tests to look at (off for the benchmark)
         self.latency = 0.0  # seconds before answering every call but getUpdates (a slow link to Telegram)
         self.blocked: set[int] = set()
+        # Telegram's flood limits, when set (limit()): sends overall per second (a token bucket holding a second's
+        # worth) and the shortest gap between two messages to one chat; a send beyond them gets 429 retry_after.
+        self.rate_limit: float | None = None
+        self.chat_gap: float | None = None
+        self._tokens = 0.0
+        self._tokens_at = 0.0
+        self._last_send: dict[int, float] = {}
+        self.too_many = 0  # 429s answered because of those limits
+        self.first_send_at: float | None = None
         self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
         self.server: uvicorn.Server | None = None
@@ -169,6 +181,24 @@ class FakeBotAPI:
             body["parameters"] = parameters
         self.failures[method].append((status, body))
 
+    def limit(self, rate: float | None, chat_gap: float | None = None) -> None:
+        """Enforce Telegram's limits: `rate` sends a second overall, one message per chat every `chat_gap` s."""
+        self.rate_limit, self.chat_gap = rate, chat_gap
+        self._tokens, self._tokens_at = rate or 0.0, time.monotonic()
+
+    def _over_limit(self, chat_id: Any) -> bool:
+        now = time.monotonic()
+        if self.chat_gap and chat_id in self._last_send and now - self._last_send[chat_id] < self.chat_gap:
+            return True
+        if self.rate_limit:
+            self._tokens = min(self.rate_limit, self._tokens + (now - self._tokens_at) * self.rate_limit)
+            self._tokens_at = now
+            if self._tokens < 1:
+                return True
+            self._tokens -= 1
+        self._last_send[chat_id] = now
+        return False
+
     def revoke_token(self) -> None:
         """Every later call answers 401, as Telegram does for a revoked token."""
         self.faults["*"].append(("revoked", None))
@@ -235,7 +265,7 @@ class FakeBotAPI:
         params = await self._params(request)
         if method == "getUpdates":
             self.poll_count += 1
-        else:
+        elif self.keep_requests:
             self.requests.append(Sent(method, params))
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -261,6 +291,11 @@ class FakeBotAPI:
             await self._notify()
             return JSONResponse({"ok": False, "error_code": 403,
                                  "description": "Forbidden: bot was blocked by the user"}, status_code=403)
+        if (self.rate_limit or self.chat_gap) and method.startswith("send") and method != "sendChatAction" \
+                and self._over_limit(params.get("chat_id")):
+            self.too_many += 1
+            return JSONResponse({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                                 "parameters": {"retry_after": 1}}, status_code=429)
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
@@ -321,7 +356,10 @@ class FakeBotAPI:
         self.next_message_id += 1
         message = ChatMessage(self.next_message_id, text, params.get("reply_markup"))
         self.chats[chat_id].append(message)
+        self.delivered += 1
         self.last_reply_at = time.monotonic()
+        if self.first_send_at is None:
+            self.first_send_at = self.last_reply_at
         return self._message_json(chat_id, message)
 
     async def _media_message(self, params: dict, kind: str) -> dict:
@@ -332,6 +370,7 @@ class FakeBotAPI:
         message = ChatMessage(self.next_message_id, params.get("caption") or "", params.get("reply_markup"),
                               media=media)
         self.chats[chat_id].append(message)
+        self.delivered += 1
         self.last_reply_at = time.monotonic()
         return self._message_json(chat_id, message)
 
@@ -374,10 +413,15 @@ class FakeBotAPI:
 
     async def stats(self, request: Request) -> JSONResponse:
         """For the benchmark: how many replies each chat got, and the time from first update to last reply."""
+        if request.query_params.get("brief"):  # counts only, cheap (the benchmark asks often, with 100,000 chats)
+            return JSONResponse({"replies": self.delivered, "chats": len(self.chats), "too_many": self.too_many,
+                                 "sending": (self.last_reply_at - self.first_send_at) if self.first_send_at else None})
         per_chat = {str(chat): len(messages) for chat, messages in self.chats.items()}
         elapsed = (self.last_reply_at - self.first_batch_at) if self.first_batch_at and self.last_reply_at else None
-        return JSONResponse({"replies": sum(per_chat.values()), "per_chat": per_chat, "elapsed": elapsed,
-                             "requests": len(self.requests)})
+        answer = {"replies": sum(per_chat.values()), "per_chat": per_chat, "elapsed": elapsed,
+                  "requests": len(self.requests), "too_many": self.too_many,
+                  "sending": (self.last_reply_at - self.first_send_at) if self.first_send_at else None}
+        return JSONResponse(answer)
 
     # -- running -----------------------------------------------------------------------------------------
 
@@ -433,12 +477,20 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--messages", type=int, default=40)
-    parser.add_argument("--scenario", choices=["start", "real"], default="start")
+    parser.add_argument("--scenario", choices=["start", "real", "sink"], default="start",
+                        help="sink: no updates, only receive what the bot sends (the alerts benchmark)")
+    parser.add_argument("--rate-limit", type=float, default=None, help="enforce this many sends a second (429)")
+    parser.add_argument("--chat-gap", type=float, default=None, help="and this many seconds between two to a chat")
     args = parser.parse_args()
     languages = ["th", "vi", "km", "ne", "si", "zh-hans", "id", "tl", "uz", "ko", "en", None]
 
     async def serve() -> None:
         fake = FakeBotAPI()
+        fake.limit(args.rate_limit, args.chat_gap)
+        if args.scenario == "sink":  # 100,000 messages: keep only what the benchmark counts, collect rarely
+            args.messages = 0
+            fake.keep_requests = False
+            gc.set_threshold(50_000, 50, 1000)
         for number in range(args.messages):  # interleaved: every user writes at once
             for user in range(args.users):
                 if args.scenario == "real":

@@ -71,6 +71,8 @@ class RateLimiter:
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
+        if not self.rate:  # no limit
+            return
         async with self._lock:
             while True:
                 now = self._clock()
@@ -88,7 +90,7 @@ class Outbox:
     def __init__(self, db: Database, sender: Sender, *, rate: float = 30.0, burst: int = 30,
                  clock: Callable[[], datetime] = utcnow, backoff: tuple[float, ...] = BACKOFF,
                  on_blocked: Callable[[OutboxRow], Awaitable[None]] | None = None, batch_size: int = 100,
-                 concurrency: int = 8, expand: Callable[[dict], Awaitable[dict]] | None = None,
+                 concurrency: int = 16, expand: Callable[[dict], Awaitable[dict]] | None = None,
                  chat_interval: float = 1.0) -> None:
         self.db = db
         self.sender = sender
@@ -104,6 +106,8 @@ class Outbox:
         self._last_bulk: dict[str, float] = {}
         self._wake = asyncio.Event()
         self._paused_until = 0.0  # monotonic time before which nothing is sent (after a 429)
+        self._marks: list[tuple[int, str | None, asyncio.Future]] = []  # sent, to be written in one transaction
+        self._marking = False
         self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
 
     def wake(self) -> None:
@@ -211,11 +215,39 @@ class Outbox:
         self.counts[result.outcome.value] += 1
         return result
 
+    async def _mark_sent(self, outbox_id: int, ref: str | None) -> None:
+        """Record a delivery. The deliveries that finish while one group is being written are written together in
+        the next transaction (group commit): each sender still waits for its own row to be on disk before it sends
+        anything else, so a crash can repeat no more messages than were in flight."""
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((outbox_id, ref, done))
+        if not self._marking:
+            self._marking = True
+            asyncio.ensure_future(self._write_marks())
+        await done
+
+    async def _write_marks(self) -> None:
+        try:
+            while self._marks:
+                group, self._marks = self._marks, []
+                try:
+                    await self.db.write(mail.mark_sent_each, marks=[(i, ref) for i, ref, _ in group], now=self.clock())
+                except Exception as exc:  # each waiting sender sees the failure as its own
+                    for *_, done in group:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for *_, done in group:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._marking = False
+
     async def _record(self, row: OutboxRow, result: Result) -> None:
         now = self.clock()
         match result.outcome:
             case Outcome.SENT:
-                await self.db.write(mail.mark_sent, ids=[row.id], now=now, ref=result.ref)
+                await self._mark_sent(row.id, result.ref)
             case Outcome.RETRY:
                 if row.attempts > len(self.backoff):
                     log.warning("%s: message %s given up after %d attempts (%s)", self.channel, row.id,

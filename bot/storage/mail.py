@@ -177,6 +177,11 @@ def mark_sent(*, conn: Connection, ids: list[int], now: datetime, ref: str | Non
     conn.execute(_SENT, [{"p_id": outbox_id, "p_now": now, "p_ref": ref} for outbox_id in ids])
 
 
+def mark_sent_each(*, conn: Connection, marks: list[tuple[int, str | None]], now: datetime) -> None:
+    """Several delivered messages at once, each with its channel's id (one transaction for a group of sends)."""
+    conn.execute(_SENT, [{"p_id": outbox_id, "p_now": now, "p_ref": ref} for outbox_id, ref in marks])
+
+
 def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str) -> None:
     conn.execute(update(outbox).where(outbox.c.id == outbox_id)
                  .values(status="pending", not_before=not_before, error=error[:MAX_ERROR]))
