@@ -75,6 +75,16 @@ class Desk:
             await self.refresh()
         return (channel, user_key) in self._keys
 
+    async def _retell(self, locales: set[str], now: datetime) -> None:
+        """Tell the residents behind a ticket that left the line their new place, in a transaction of its own: in
+        the claim's, the rows of everyone waiting would stay locked while other counselors claim, and two claims
+        could each wait for the other (a deadlock on PostgreSQL). A failure here costs a notice, never the claim."""
+        for locale in sorted(locales):
+            try:
+                await self.db.write(self.queue.tell_positions, locale=locale, now=now)
+            except Exception as exc:
+                log.warning("places in line of %s not told (%s)", locale, type(exc).__name__)
+
     # -- entry points --------------------------------------------------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -98,17 +108,23 @@ class Desk:
                 _ = translator(choose_locale(None, incoming.language_hint, self.settings.default_locale))
                 replies = [Reply(_("This account is not an active counselor of the call center."))]
             else:
-                replies = Step(self, conn, counselor, now).run(incoming)
+                done = Step(self, conn, counselor, now)
+                replies = done.run(incoming)
+                retell.update(done.retell)
             if receipt is None:
                 return replies
             return Outgoing(enqueue_replies(conn, incoming.channel, receipt, replies, now), others=True)
 
         for delay in (0.05, 0.2, 0.5, None):
+            retell: set[str] = set()
             try:
-                return await self.db.write(step)
+                result = await self.db.write(step)
             except OperationalError:
                 if delay is not None:
                     await asyncio.sleep(delay)
+                continue
+            await self._retell(retell, now)
+            return result
         _ = translator("ko")
         apology = Reply(_("The system is busy right now. Please send your message again in a minute."))
         if receipt is not None:
@@ -126,6 +142,7 @@ class Step:
         self.me = counselor
         self.now = now
         self._ = translator(counselor.locale)
+        self.retell: set[str] = set()  # lines that moved: their residents hear their new place after the commit
 
     def run(self, incoming: Incoming) -> list[Reply]:
         if incoming.kind is Kind.CHOICE:
@@ -265,10 +282,10 @@ class Step:
         self.audit("take", ticket.id)
         self.audit("view", ticket.id)
         resident = translator(ticket.locale)
-        self.queue.notice(self.conn, ticket, resident(
+        self.queue.notice(self.conn, ticket, resident.gettext(
             "👋 {name}, a counselor of the call center, is now with you. Write your message here.").format(
             name=self.me.name), self.now, key=f"taken:{ticket.id}:{self.me.id}:{self.now.timestamp()}")
-        self.queue.tell_positions(self.conn, ticket.locale, self.now)
+        self.retell.add(ticket.locale)
         return self.say(_("✅ You have #{id}. Your messages now go to this resident.").format(id=ticket.id) + "\n" +
                         self.line(ticket) + self.history(ticket))
 
@@ -336,11 +353,11 @@ class Step:
             tickets.hand_over(conn=self.conn, ticket_id=ticket.id, from_id=self.me.id, to_id=None, now=self.now)
             self.audit("transfer", ticket.id, to="queue")
             back = tickets.get_ticket(conn=self.conn, ticket_id=ticket.id)
-            self.queue.notice(self.conn, back, resident(
+            self.queue.notice(self.conn, back, resident.gettext(
                 "Your request is back in the line; the next free counselor for your language will continue."),
                 self.now, key=f"requeued:{ticket.id}:{self.now.timestamp()}")
             self.queue.notify_counselors(self.conn, back, self.now, again=True)
-            self.queue.tell_positions(self.conn, ticket.locale, self.now)
+            self.retell.add(ticket.locale)
             self._clear_current(ticket.id)
             return self.say(_("#{id} is back in the queue.").format(id=ticket.id))
         colleague = tickets.get_counselor(conn=self.conn, counselor_id=int(target))
@@ -356,11 +373,11 @@ class Step:
         mail.enqueue(conn=self.conn, now=self.now, messages=[{
             "channel": colleague.channel, "recipient": colleague.user_key, "kind": "notice", "priority": 10,
             "dedupe_key": f"handed:{ticket.id}:{colleague.id}:{self.now.timestamp()}", "batch": f"ticket:{ticket.id}",
-            "payload": {"text": theirs("🔀 {name} handed #{id} over to you. Your messages now go to this "
+            "payload": {"text": theirs.gettext("🔀 {name} handed #{id} over to you. Your messages now go to this "
                                        "resident.").format(name=self.me.name, id=ticket.id) + "\n" +
                         f"#{ticket.id} · " + self.queue.summary(theirs, handed, self.now).replace("\n", " · ") +
                         Step(self.desk, self.conn, colleague, self.now).history(handed), "rows": []}}])
-        self.queue.notice(self.conn, handed, resident(
+        self.queue.notice(self.conn, handed, resident.gettext(
             "Your chat was handed over to {name}, a counselor who will continue with you.").format(
             name=colleague.name), self.now, key=f"handed-resident:{ticket.id}:{colleague.id}:{self.now.timestamp()}")
         return self.say(_("#{id} was handed over to {name}.").format(id=ticket.id, name=colleague.name))
@@ -406,10 +423,11 @@ class Step:
             tickets.move_conversation(conn=self.conn, resident_id=closed.resident_id, screen="request.rate",
                                       data={"rate_ticket": closed.id}, now=self.now)
             rows = [[(str(n) + "⭐", f"request.rate|{n}") for n in range(1, 6)],
-                    [(resident("Skip"), "request.rate|skip")]]
-            self.queue.notice(self.conn, closed, resident(
+                    [(resident.gettext("Skip"), "request.rate|skip")]]
+            self.queue.notice(self.conn, closed, resident.gettext(
                 "✅ Your consultation with the call center is closed. Thank you for writing to us.") + "\n\n" +
-                resident("How helpful was the counselor? Tap a number from 1 (not at all) to 5 (very), or skip."),
+                resident.gettext("How helpful was the counselor? Tap a number from 1 (not at all) to 5 (very), or "
+                                 "skip."),
                 self.now, key=f"closed:{closed.id}", rows=rows)
         return self.say(_("Closed #{id}: {topic}, {outcome}.").format(
             id=ticket_id, topic=topic_name(_, topic), outcome=outcome_name(_, outcome)))

@@ -103,13 +103,17 @@ class Queue:
                            None if open_now else self.hours.next_opening(now, locale))
 
     def _wait(self, conn: Connection, locale: str, place: int) -> int | None:
-        """About how long the place-th in line waits: recent handling times of the language, by counselors on duty."""
+        return self._waits(conn, locale)(place)
+
+    def _waits(self, conn: Connection, locale: str) -> Callable[[int], int | None]:
+        """About how long the place-th in line waits: recent handling times of the language, by counselors on duty
+        (looked up once for a whole line)."""
         on_duty = len(tickets.counselors_for(conn=conn, locale=locale))
         if not on_duty:
-            return None
+            return lambda place: None
         recent = tickets.handling_minutes(conn=conn, locale=locale)
         typical = statistics.median(recent) if recent else DEFAULT_HANDLING_MINUTES
-        return rounded_wait(place * typical / on_duty)
+        return lambda place: rounded_wait(place * typical / on_duty)
 
     def opens_text(self, _, locale: str, opens_at: datetime) -> str:
         """"The call center opens on Monday 09:00" in the resident's date format."""
@@ -173,6 +177,7 @@ class Queue:
         """Tell waiting residents of a language their new place when it changed meaningfully: when they are next,
         or moved up by TELL_AFTER_GAIN places since they were last told."""
         told = 0
+        waits = None
         for place, ticket in enumerate(tickets.waiting(conn=conn, locale=locale), start=1):
             last = ticket.told_position
             if last is not None and not (place == 1 < last or last - place >= TELL_AFTER_GAIN):
@@ -184,9 +189,9 @@ class Queue:
             if place == 1:
                 text = _("⏳ You are next in line. A counselor will be with you soon.")
             else:
-                status = self.status(conn, ticket, now)
+                waits = waits or self._waits(conn, locale)
                 text = _("⏳ You are now number {position} in line. Waiting time: {wait}.").format(
-                    position=place, wait=wait_words(_, status.wait_minutes))
+                    position=place, wait=wait_words(_, waits(place)))
             self.notice(conn, ticket, text, now, key=f"place:{ticket.id}:{place}")
             tickets.set_told_position(conn=conn, ticket_id=ticket.id, told=place)
             told += 1

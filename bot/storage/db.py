@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 #: Short on purpose: SQLite work runs on the event loop, so a long wait for another process's lock would hold up every
@@ -79,6 +80,18 @@ def sqlite_engine(url: str, busy_timeout_ms: int | None = None) -> Engine:
     return engine
 
 
+#: PostgreSQL: a transaction chosen as a deadlock's victim (40P01) or refused for serialization (40001) is run again
+#: from the start after a short random pause, this many times; the other transaction went through.
+CONFLICT_RETRIES = 5
+_CONFLICT_STATES = {"40P01", "40001"}
+
+
+def _is_conflict(exc: DBAPIError) -> bool:
+    cause = getattr(exc.orig, "__cause__", None)
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or getattr(cause, "sqlstate", None)
+    return state in _CONFLICT_STATES or "deadlock detected" in str(exc.orig)
+
+
 def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig if exc.orig is not None else exc).lower()
     return "locked" in text or "busy" in text
@@ -124,11 +137,19 @@ class Database:
                         raise
                     await asyncio.sleep(wait)
         assert self._async is not None
-        if commit:
-            async with self._async.begin() as conn:
-                return await conn.run_sync(lambda sync: fn(conn=sync, **kwargs))
-        async with self._async.connect() as conn:
-            return await conn.run_sync(lambda sync: fn(conn=sync, **kwargs))
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                if commit:
+                    async with self._async.begin() as conn:
+                        return await conn.run_sync(lambda sync: fn(conn=sync, **kwargs))
+                async with self._async.connect() as conn:
+                    return await conn.run_sync(lambda sync: fn(conn=sync, **kwargs))
+            except DBAPIError as exc:
+                if attempt == CONFLICT_RETRIES or not _is_conflict(exc):
+                    raise
+                log.info("database conflict (%s); running the transaction again", type(exc.orig).__name__)
+                await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _run_sync(self, fn: Callable[..., T], kwargs: dict, commit: bool) -> T:
         assert self._sync is not None
