@@ -58,6 +58,8 @@ test: translations lint
 
 bench: translations
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_alerts.py
+	$(PY) scripts/bench_queue.py
 
 # Refresh uv.lock on purpose: after editing dependencies in pyproject.toml (`make lock` keeps every other version),
 # or to take new releases of everything (`make upgrade`). Then run `make test` and commit uv.lock.
