@@ -56,7 +56,9 @@ ENGLISH_NAMES: dict[str, str] = {
 
 
 def language_to_say(locale: str) -> str:
-    """How to ask for an interpreter of this language: "Sinhala" / "싱할라어" (singhalaeo)."""
+    """How to ask for an interpreter of this language: "Sinhala" / "싱할라어" (singhalaeo); Korean needs none."""
+    if locale == "ko":
+        return f"“{KOREAN_NAMES[locale]}”"
     return f"“{ENGLISH_NAMES[locale]}” / “{KOREAN_NAMES[locale]}” ({KOREAN_NAMES_ROMANIZED[locale]})"
 
 #: Language tags that Babel's negotiation does not map to our locales (../shared/reference/i18n.md).

@@ -8,13 +8,15 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 
+from bot.content import kakao_length
 from bot.conversation import Choice, Context, Outcome, Router, View
-from handlers.common import region_label
+from handlers.common import region_label, with_korean
 
 router = Router("alerts")
 
 MAIN, AREAS, HAZARDS = "alerts.main", "alerts.areas", "alerts.hazards"
 REMINDERS, STAY, INSURANCE = "reminders.main", "reminders.stay", "reminders.insurance"
+BUDDHIST_ERA_FROM, BUDDHIST_ERA_OFFSET = 2500, 543
 MAX_YEARS_AHEAD = 10  # a stay ends within a few years; a date far beyond that is a typing mistake
 
 
@@ -46,7 +48,7 @@ def area_names(ctx: Context, zones: tuple[str, ...]) -> str:
     names = []
     for code in zones:
         zone = ctx.content.zones.get(code)
-        names.append(f"{_(zone.name)} ({zone.ko})" if zone else code)
+        names.append(with_korean(ctx, _(zone.name), zone.ko) if zone else code)
     return ", ".join(names) or _("none")
 
 
@@ -133,8 +135,14 @@ async def areas(ctx: Context) -> View:
         return view
     sub = await ctx.services.subscription()
     chosen = set(sub.zones) if sub else set()
-    choices = [Choice(region.id, ("✓ " if region.kma_zone in chosen else "") + region_label(ctx, region))
-               for region in ctx.content.served_regions]
+    choices = []
+    for region in ctx.content.served_regions:
+        label = region_label(ctx, region)
+        if region.kma_zone in chosen:
+            label = "✓ " + label
+            if kakao_length(label) > 14:  # a button holds 14: the name in the resident's script is enough
+                label = "✓ " + ctx._(region.name)
+        choices.append(Choice(region.id, label))
     return View(_("📍 Tap a city or county to add it to your alerts, or to remove it."), choices, columns=2)
 
 
@@ -178,7 +186,8 @@ def hazard_help(ctx: Context) -> View:
     """What to do for one kind of warning (alerts link here)."""
     _ = ctx._
     hazard = ctx.content.hazards[ctx.param]
-    text = f"{hazard.emoji} {_(hazard.name)} ({hazard.ko})\n\n" + "\n".join(f"• {_(a)}" for a in hazard.actions)
+    text = f"{hazard.emoji} {with_korean(ctx, _(hazard.name), hazard.ko)}\n\n"
+    text += "\n".join(f"• {_(action)}" for action in hazard.actions)
     text += "\n\n" + _("In danger, call 119.")
     choices = [Choice(f"card:{hazard.card}", _("ℹ️ What to do"))] if hazard.card in ctx.content.cards else []
     return View(text, choices)
@@ -201,8 +210,11 @@ def parse_day(text: str) -> date | None:
     match = _DATE.match(text)
     if not match:
         return None
+    year, month, day = map(int, match.groups())
+    if year >= BUDDHIST_ERA_FROM:  # the Thai calendar (พ.ศ.): 2570 is 2027
+        year -= BUDDHIST_ERA_OFFSET
     try:
-        return date(*map(int, match.groups()))
+        return date(year, month, day)
     except ValueError:
         return None
 

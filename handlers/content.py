@@ -35,10 +35,17 @@ def show_menu(ctx: Context) -> View | None:
     return View(text, [choice for choice in choices if choice.key], columns=2)
 
 
+def source_title(name: str) -> str:
+    """Who published a source, without the note of what it says (written in English, for the editors):
+    "Seoul Shinmun, 30 December 2025 — main center in …" → "Seoul Shinmun, 30 December 2025"."""
+    cut = min((at for at in (name.find(" — "), name.find(": ")) if at > 0), default=len(name))
+    return name[:cut].strip()
+
+
 def source_lines(ctx: Context, card: Card) -> str:
     _ = ctx._
     day = format_date(card.checked, "medium", locale=ctx.translator.babel_locale)
-    names = "; ".join(source.name for source in card.sources)
+    names = "; ".join(dict.fromkeys(source_title(source.name) for source in card.sources))
     return _("📚 Source: {sources} (checked {date})").format(sources=names, date=day)
 
 

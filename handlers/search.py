@@ -30,7 +30,7 @@ FIRST_MIN_SCORE = 0.2
 def served_languages_line(ctx: Context) -> str:
     """For a resident writing in a language the center does not serve: in English and in Korean, since they may read
     neither well, which languages are served and that 1345 covers more."""
-    names = ", ".join(AUTONYMS[locale] for locale in LOCALES)
+    names = ", ".join(AUTONYMS[locale] for locale in LOCALES if locale != "en")  # the center's ten, not English
 
     def line(_) -> str:
         return _("The call center answers in these languages: {languages}. For other languages, the Immigration "

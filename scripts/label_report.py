@@ -35,6 +35,33 @@ def translator_from_po(locale: str):
     return Translator(locale, gettext.GNUTranslations(buffer))
 
 
+def busy_services(content):
+    """Look-ups of a resident who has set up everything — subscribed to every area and the sea, one kind of warning
+    off, both reminders, a request in line — so that screens show the buttons they only show then."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from bot.conversation.screens import Services
+    from bot.services.queue import QueueStatus
+    from bot.storage.alerts import SubscriptionRow
+
+    zones = tuple(sorted({code for region in content.served_regions
+                          for code in (region.kma_zone, region.sea_zone) if code}))
+
+    class Busy(Services):
+        async def subscription(self):
+            return SubscriptionRow(1, zones, (next(iter(content.hazards)),), True, True)
+
+        async def reminders(self) -> dict:
+            return {"stay": SimpleNamespace(kind="stay", due_date=date(2027, 3, 15), day_of_month=None),
+                    "insurance": SimpleNamespace(kind="insurance", due_date=None, day_of_month=10)}
+
+        async def queue_status(self, pending: dict | None = None):
+            return QueueStatus(1, "waiting", 3, 15, True, None)
+
+    return Busy()
+
+
 async def report(locales: list[str]) -> int:
     from bot.content import ContentStore, kakao_length
     from bot.content.models import LABEL_LIMIT
@@ -57,16 +84,20 @@ async def report(locales: list[str]) -> int:
         _ = translator_from_po(locale)
         seen: set[str] = set()
         for screen in names:
-            ctx = Context(translator=_, profile=Profile(locale, "yeongam", "yes", utcnow()), data={},
-                          content=content, settings=settings, now=utcnow(), channel="test", flows=registry.flows)
-            try:
-                reply = await app.engine.render(ctx, screen)
-            except Exception as exc:
-                print(f"[{locale}] {screen}: cannot render ({type(exc).__name__})")
-                continue
-            labels = [a.label for a in reply.actions]
-            if screen not in EXEMPT:
-                labels += [b.label for b in reply.buttons]
+            labels = []
+            for services in (None, busy_services(content)):  # a new resident, and one with everything set up
+                ctx = Context(translator=_, profile=Profile(locale, "yeongam", "yes", utcnow()), data={},
+                              content=content, settings=settings, now=utcnow(), channel="test", flows=registry.flows)
+                if services is not None:
+                    ctx.services = services
+                try:
+                    reply = await app.engine.render(ctx, screen)
+                except Exception as exc:
+                    print(f"[{locale}] {screen}: cannot render ({type(exc).__name__})")
+                    continue
+                labels += [a.label for a in reply.actions]
+                if screen not in EXEMPT:
+                    labels += [b.label for b in reply.buttons]
             for label in labels:
                 if kakao_length(label) > LABEL_LIMIT and label not in seen:
                     seen.add(label)

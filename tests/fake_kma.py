@@ -84,3 +84,31 @@ class FakeKMA:
         if self.server is not None:
             self.server.should_exit = True
             await self._task
+
+
+def main() -> None:
+    """Serve one KMA announcement (scripts/bench_alerts.py): a warning for the given zones, on a given port."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--zones", required=True, help="comma-separated zone codes")
+    parser.add_argument("--var", type=int, default=12, help="warnVar (12: heat wave)")
+    parser.add_argument("--stress", type=int, default=1, help="warnStress (1: warning)")
+    parser.add_argument("--tm-fc", default="202607151000")
+    args = parser.parse_args()
+
+    async def serve() -> None:
+        fake = FakeKMA()
+        fake.items = [pwn_item(zone, args.var, args.stress, tm_fc=args.tm_fc) for zone in args.zones.split(",")]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", args.port))
+        fake.server = uvicorn.Server(uvicorn.Config(fake.app, log_level="warning", lifespan="off", access_log=False))
+        await fake.server.serve(sockets=[sock])
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -187,7 +187,11 @@ async def test_the_emergency_card_shows_two_korean_sentences_and_how_to_name_the
         assert _("I need an ambulance. Please call one.") in text
         assert _("I am a foreigner. Please call an interpreter.") in text
         assert "gugeupchareul bulleo juseyo." in text
-    assert ENGLISH_NAMES[locale] in text and KOREAN_NAMES[locale] in text and KOREAN_NAMES_ROMANIZED[locale] in text
+    if locale == "ko":  # a Korean speaker needs no interpreter: the name once, in Korean
+        assert "“한국어”" in text and "Korean" not in text and "hangugeo" not in text
+    else:
+        assert ENGLISH_NAMES[locale] in text and KOREAN_NAMES[locale] in text
+        assert KOREAN_NAMES_ROMANIZED[locale] in text
     assert text.index("구급차") < text.index("1588-5949")  # before the call center line
 
 

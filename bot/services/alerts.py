@@ -188,6 +188,9 @@ def parse_disasters(body: str, content: Content) -> tuple[list[dict], list[str]]
 # -- the messages ----------------------------------------------------------------------------------------------------
 
 
+KOREAN_LEVELS = {"advisory": "주의보", "warning": "경보", "major": "중대경보"}
+
+
 def warning_name(_, hazard: Hazard, level: str) -> str:
     name = _(hazard.name)
     if level == "major":
@@ -238,6 +241,8 @@ def alert_text(content: Content, row, locale: str) -> dict:
                 "rows": []}
     area = zone.ko if locale == "ko" else f"{_(zone.name)} ({zone.ko})"
     name = warning_name(_, hazard, row.level)
+    if locale != "ko":  # as Korean television, texts and signs name it: 호우경보
+        name += f" ({hazard.ko}{KOREAN_LEVELS.get(row.level, '')})"
     headline = {
         "issued": _("{warning} for {area}"), "lifted": _("Lifted: {warning} for {area}"),
         "extended": _("Extended: {warning} for {area}"), "changed": _("Changed: {warning} for {area}"),
@@ -537,7 +542,7 @@ class Alerts:
             office = self.content().office_for(row.region)
             if office is not None:
                 text += "\n\n" + _("Immigration office for your area: {office}").format(
-                    office=f"{_(office.name)} ({office.ko})")
+                    office=office.ko if row.locale == "ko" else f"{_(office.name)} ({office.ko})")
             rows = [[[_("🛂 Extension"), "menu:immigration|card:immigration_extension"]],
                      [[_("💬 Counselor"), "menu.main|request.confirm"]]]
             return str(offset), text, rows

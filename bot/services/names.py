@@ -48,4 +48,5 @@ def area_name(_: Translate, content, region: str | None) -> str:
     found = content.region(region) if content is not None else None
     if found is None:
         return _("area not given")
-    return f"{_(found.name)} {found.ko}"
+    name = _(found.name)
+    return found.ko if any("가" <= char <= "힣" for char in name) else f"{name} {found.ko}"  # Korean once
