@@ -81,6 +81,12 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
         from bot.langid import detector
 
         await asyncio.get_running_loop().run_in_executor(None, detector)
+        # the search indexes (about 0.4 s per language) are built on a worker thread while the bot already serves
+        from bot.search import warm
+
+        warming = asyncio.get_running_loop().run_in_executor(None, warm, app.content.current)
+        warming.add_done_callback(lambda done: done.cancelled() or done.exception() is None or log.warning(
+            "search indexes not prepared ahead (%s); each is built on its first question", done.exception()))
         await app.alerts.send_reminders()  # what came due while the bot was stopped
         scheduler.start()
         watched = [asyncio.ensure_future(stop.wait())]

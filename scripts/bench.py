@@ -42,6 +42,12 @@ async def bench_engine(users: int, messages: int, db_url: str) -> float:
     content = ContentStore(flows=build_registry().flows, snapshots=None)  # serve data/ as it is, publish nothing
     app = create_app(Settings(_env_file=None, DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=None), content=content)
     hints = ["th", "vi", "km", "ne", "si", "zh-hans", "id", "tl", "uz", "ko", "en"]
+    # as `python -m bot run` does at start: the language model and the search indexes are ready before residents
+    from bot.langid import detector
+    from bot.search import warm
+
+    detector()
+    warm(content.current)
 
     async def resident(number: int) -> None:
         base = {"channel": "bench", "user_key": str(number), "language_hint": hints[number % len(hints)]}

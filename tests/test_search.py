@@ -55,3 +55,19 @@ def test_republished_content_never_gets_the_old_index(app):
     fresh = index_for(new, "en", translator("en"))
     assert fresh is not stale
     assert "labor_minimum_wage" not in [hit.card_id for hit in fresh.search("minimum wage")]
+
+
+def test_every_language_index_is_built_ahead_so_no_first_question_waits_for_it(app, monkeypatch):
+    from bot import search
+    from bot.i18n import LOCALES
+
+    built = []
+    real_init = search.SearchIndex.__init__
+    monkeypatch.setattr(search.SearchIndex, "__init__",
+                        lambda self, *args, **kwargs: built.append(1) or real_init(self, *args, **kwargs))
+    monkeypatch.setattr(search, "_CACHE", {})
+    search.warm(app.content.current)
+    assert len(built) == len(LOCALES)
+    for locale in LOCALES:  # the first question in every language finds its index ready: nothing is built now
+        assert index_for(app.content.current, locale, translator(locale)).search("visa")
+    assert len(built) == len(LOCALES)

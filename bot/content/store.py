@@ -129,6 +129,9 @@ class ContentStore:
 
         compile_catalogs()
         translator.cache_clear()
+        from bot.search import warm
+
+        warm(content)  # on the scheduler's worker thread, before residents get the new content
         self.current = content
         log.info("content reloaded: %d cards, %d menus", len(content.cards), len(content.menus))
         return True
