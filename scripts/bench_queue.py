@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,27 +94,6 @@ async def claims(url: str, waiting: int, counselors: int) -> float:
         return taken / elapsed
     finally:
         await app.close()
-
-
-async def fresh_postgres(base: str) -> tuple[str, callable]:
-    import asyncpg
-
-    from bot.storage import migrate
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def admin(statement: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    return url, lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def percentiles(samples: list[float]) -> str:
@@ -205,11 +183,14 @@ def main() -> None:
             base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
             if base:
                 async def on_postgres() -> float:
-                    url, drop = await fresh_postgres(base)
+                    from tests.conftest import new_postgres_database
+
+                    url, drop = await asyncio.to_thread(new_postgres_database, base, "bench")
                     try:
+                        await asyncio.to_thread(migrate.upgrade, url)
                         return await claims(url, args.waiting, args.counselors)
                     finally:
-                        await drop()
+                        await asyncio.to_thread(drop)
 
                 rate = asyncio.run(on_postgres())
                 print(f"claims, {args.counselors} counselors at once, PostgreSQL: {rate:7.0f} claims/s "

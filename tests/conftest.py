@@ -8,6 +8,7 @@ import functools
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,29 +43,38 @@ def sqlite_url(sqlite_template, tmp_path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+def postgres_admin(base: str, statement: str) -> None:
+    """Run one statement (CREATE or DROP DATABASE) on the PostgreSQL server of `base`, outside a transaction."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(base.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def new_postgres_database(base: str, prefix: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty database on the server of `base`: its URL, and a function that drops it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    postgres_admin(base, f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    return url, lambda: postgres_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh PostgreSQL database for this test session, migrated to head, dropped at the end."""
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set (CI sets it; locally: {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1/test)")
-    name = f"bot_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(statement: str) -> None:
-        import asyncpg
-
-        dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
+    url, drop = new_postgres_database(base, "bot_test")
     migrate.upgrade(url)
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,6 +139,17 @@ async def app(settings) -> App:
 @pytest.fixture
 async def fake_telegram() -> FakeBotAPI:
     server = FakeBotAPI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def kma():
+    """The fake KMA warnings API (data.go.kr getPwnCd) on 127.0.0.1."""
+    from tests.fake_kma import FakeKMA
+
+    server = FakeKMA()
     await server.start()
     yield server
     await server.stop()

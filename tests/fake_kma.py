@@ -70,15 +70,9 @@ class FakeKMA:
                                    ensure_ascii=False), media_type="application/json")
 
     async def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False,
-                                                    timeout_graceful_shutdown=1))
-        self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        while not self.server.started:
-            await asyncio.sleep(0.01)
+        from tests.fake_telegram import serve_on_loopback
+
+        self.server, self._task, self.port = await serve_on_loopback(self.app)
 
     async def stop(self) -> None:
         if self.server is not None:

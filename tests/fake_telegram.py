@@ -60,6 +60,21 @@ class ChatMessage:
         raise KeyError(f"no button {label!r} in {[b['text'] for b in self.buttons]}")
 
 
+async def serve_on_loopback(app, port: int = 0) -> tuple[uvicorn.Server, asyncio.Task, int]:
+    """Serve a Starlette app on 127.0.0.1 in this event loop (a fake server of the tests): server, task, port."""
+    # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets of that protocol, and without it
+    # every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                                           timeout_graceful_shutdown=1))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    return server, task, sock.getsockname()[1]
+
+
 class FakeBotAPI:
     def __init__(self) -> None:
         self.requests: list[Sent] = []
@@ -426,18 +441,7 @@ class FakeBotAPI:
     # -- running -----------------------------------------------------------------------------------------
 
     async def start(self, port: int = 0) -> None:
-        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets of that protocol, and without it
-        # every response waits ~40 ms for a delayed ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        while not self.server.started:
-            await asyncio.sleep(0.01)
+        self.server, self._task, self.port = await serve_on_loopback(self.app, port)
 
     async def stop(self) -> None:
         if self.server is not None:

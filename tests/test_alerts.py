@@ -21,7 +21,7 @@ from bot.storage import alerts as store
 from bot.storage.models import feed_payload_table, outbox_table, reminder_table, subscription_table
 from bot.storage.types import utcnow
 from tests.conftest import build_app, make_settings, shipped_content
-from tests.fake_kma import FakeKMA, pwn_answer, pwn_item
+from tests.fake_kma import pwn_answer, pwn_item
 from tests.helpers import Chat
 
 NAJU, NAJU_SE, MOKPO = "L1052800", "L1052810", "L1052100"
@@ -160,14 +160,6 @@ async def test_deleting_ones_data_removes_alerts_and_reminders(app):
 
 
 # -- the KMA feed end to end (fake KMA on 127.0.0.1) ----------------------------------------------------------------
-
-
-@pytest.fixture
-async def kma():
-    server = FakeKMA()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot import PROJECT_ROOT
@@ -22,18 +21,10 @@ from bot.storage.db import Database
 from bot.storage.models import outbox_table, resident_table, subscription_table
 from scripts.bench_alerts import LOCALES, seed
 from tests.conftest import TEST_TOKEN, build_app, make_settings
-from tests.fake_kma import FakeKMA, pwn_item
+from tests.fake_kma import pwn_item
 
 NAJU, HEAVY_RAIN = "L1052800", 2
 NAJU_FIRST, MOKPO_FIRST = 700000, 800000
-
-
-@pytest.fixture
-async def kma():
-    server = FakeKMA()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _db_path(sqlite_url: str) -> Path:

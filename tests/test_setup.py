@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
 import sys
 import tomllib
-import uuid
 from importlib import metadata
 
 import pytest
@@ -16,7 +14,7 @@ from packaging.markers import Marker
 
 from bot import PROJECT_ROOT
 from bot.storage import migrate
-from tests.conftest import PG_ENV
+from tests.conftest import PG_ENV, new_postgres_database
 
 
 def canonicalize_name(name: str) -> str:
@@ -101,21 +99,9 @@ def empty_postgres_url():
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set")
-    import asyncpg
-
-    name = f"bot_empty_{uuid.uuid4().hex[:10]}"
-    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def admin(statement: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    url, drop = new_postgres_database(base, "bot_empty")
+    yield url
+    drop()
 
 
 def test_a_never_migrated_postgres_database_stops_with_one_line_naming_the_command(empty_postgres_url):
