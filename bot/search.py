@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -95,22 +97,43 @@ class SearchIndex:
             vectors[doc_id] = vector
         frequency = Counter(feature for vector in vectors.values() for feature in vector)
         total = len(vectors)
-        self.idf = {feature: math.log((1 + total) / (1 + count)) + 1 for feature, count in frequency.items()}
-        self.postings: dict[str, list[tuple[str, float]]] = {}
-        for doc_id, vector in vectors.items():
-            for feature, weight in self._weigh(vector).items():
-                self.postings.setdefault(feature, []).append((doc_id, weight))
+        idf = {feature: math.log((1 + total) / (1 + count)) + 1 for feature, count in frequency.items()}
+        postings: dict[str, list[tuple[int, float]]] = {}
+        self._doc_ids = list(vectors)
+        for number, vector in enumerate(vectors.values()):
+            for feature, weight in self._weigh(vector, idf.__getitem__).items():
+                postings.setdefault(feature, []).append((number, weight))
+        # Kept compact on purpose: an index is held for every language at once (as pairs of card and weight in
+        # lists the eleven took 70 MB). Feature i's postings are _cards/_weights[_starts[i]:_starts[i + 1]].
+        self._feature = {sys.intern(feature): number for number, feature in enumerate(postings)}
+        self._idf = array("d", (idf[feature] for feature in postings))
+        self._starts = array("l", [0])
+        self._cards = array("H")
+        self._weights = array("d")
+        for pairs in postings.values():
+            self._cards.extend(card for card, _weight in pairs)
+            self._weights.extend(weight for _card, weight in pairs)
+            self._starts.append(len(self._cards))
 
-    def _weigh(self, vector: Counter) -> dict[str, float]:
-        weighted = {f: (1 + math.log(c)) * self.idf.get(f, 0.0) for f, c in vector.items() if c > 0}
+    @staticmethod
+    def _weigh(vector: Counter, idf_of: Callable[[str], float]) -> dict[str, float]:
+        weighted = {f: (1 + math.log(c)) * idf_of(f) for f, c in vector.items() if c > 0}
         norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
         return {f: w / norm for f, w in weighted.items() if w > 0}
 
+    def _idf_of(self, feature: str) -> float:
+        number = self._feature.get(feature)
+        return self._idf[number] if number is not None else 0.0
+
     def search(self, query: str, limit: int = 3) -> list[Hit]:
-        scores: dict[str, float] = {}
-        for feature, weight in self._weigh(self.features(query[:500])).items():
-            for doc_id, doc_weight in self.postings.get(feature, ()):
-                scores[doc_id] = scores.get(doc_id, 0.0) + weight * doc_weight
+        totals: dict[int, float] = {}
+        cards, weights, starts = self._cards, self._weights, self._starts
+        for feature, weight in self._weigh(self.features(query[:500]), self._idf_of).items():
+            number = self._feature[feature]
+            start, end = starts[number], starts[number + 1]
+            for card, card_weight in zip(cards[start:end], weights[start:end], strict=True):
+                totals[card] = totals.get(card, 0.0) + weight * card_weight
+        scores = {self._doc_ids[card]: score for card, score in totals.items()}
         typed = normalise(query[:500])
         spaced = f" {typed} "
         for doc_id, keywords in self.keywords.items():
