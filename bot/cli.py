@@ -494,7 +494,7 @@ def broadcast_send(
                 region = content.region(name)
                 if region is None:
                     return None, name
-                zones += [region.kma_zone] + ([region.sea_zone] if region.sea_zone else [])
+                zones.append(region.kma_zone)  # the sea off it is shared with its neighbours: land only
         counts = await app.db.read(store.count_subscribers, zones_=zones, languages=wanted_languages,
                                    announcements=True)
         return (zones, counts), None

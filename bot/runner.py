@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -87,7 +88,8 @@ async def run_channels(settings: Settings, *, stop: asyncio.Event | None = None,
         warming = asyncio.get_running_loop().run_in_executor(None, warm, app.content.current)
         warming.add_done_callback(lambda done: done.cancelled() or done.exception() is None or log.warning(
             "search indexes not prepared ahead (%s); each is built on its first question", done.exception()))
-        await app.alerts.send_reminders()  # what came due while the bot was stopped
+        if 9 <= datetime.now(ZoneInfo("Asia/Seoul")).hour < 22:  # due while the bot was stopped; not at night
+            await app.alerts.send_reminders()
         scheduler.start()
         watched = [asyncio.ensure_future(stop.wait())]
         if settings.telegram_bot_token is not None:

@@ -36,11 +36,22 @@ def zones_of(ctx: Context, region_id: str | None, *, sea: bool = False) -> list[
     if region is None:
         return []
     if sea:
-        return [region.sea_zone] if region.sea_zone else []
+        return sea_zones(ctx.content, region.sea_zone)
     islands = [zone.code for zone in ctx.content.zones.values()
                if zone.region == region.id and zone.kind == "land" and zone.code != region.kma_zone
                and zone.parent != region.kma_zone]
     return [region.kma_zone, *islands]
+
+
+def sea_zones(content, near: str | None) -> list[str]:
+    """The near-sea zone off a coast and the far seas beyond it (same parent; codes S1232… and S1322… are far seas),
+    where the boats of that coast go: a high-seas warning for the far sea concerns their crews too."""
+    if not near or near not in content.zones:
+        return []
+    parent = content.zones[near].parent
+    far = [zone.code for zone in content.zones.values()
+           if parent and zone.parent == parent and zone.kind == "sea" and zone.code[4] == "2"]
+    return [near, *sorted(far)]
 
 
 def area_names(ctx: Context, zones: tuple[str, ...]) -> str:
@@ -152,10 +163,19 @@ async def toggle_area(ctx: Context, key: str) -> Outcome | None:
     if region is None or not ctx.profile.consented:
         return None
     sub = await ctx.services.subscription()
+    at_sea = sub is not None and any(code.startswith("S") for code in sub.zones)
     if sub is not None and region.kma_zone in sub.zones:
         ctx.changes.append(("zones_remove", {"zones": zones_of(ctx, region.id)}))
+        if at_sea:  # the sea off the areas that remain, no more
+            kept = {zone for other in ctx.content.regions if other.kma_zone in sub.zones and other.id != region.id
+                    for zone in zones_of(ctx, other.id, sea=True)}
+            dropped = [code for code in sub.zones if code.startswith("S") and code not in kept]
+            if dropped and kept:
+                ctx.changes.append(("zones_remove", {"zones": dropped}))
     else:
-        ctx.changes.append(("subscribe", {"zones": zones_of(ctx, region.id)}))
+        # with sea warnings on, a coastal area brings the sea off it
+        ctx.changes.append(("subscribe", {"zones": zones_of(ctx, region.id)
+                                          + (zones_of(ctx, region.id, sea=True) if at_sea else [])}))
     return Outcome()
 
 

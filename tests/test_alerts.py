@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -49,10 +50,24 @@ def test_a_kma_answer_is_parsed_into_warnings_for_our_zones():
 
 @pytest.mark.parametrize("body", ["<html><body>502 Bad Gateway</body></html>", '{"response": {"header": ',
                                   "", '{"response": {"header": {"resultCode": "22", "resultMsg": "LIMITED"}}}',
-                                  '{"unexpected": true}'])
+                                  '{"unexpected": true}', '{"response": {"header": "x"}}',
+                                  '{"response": {"header": {"resultCode": "00"}, "body": "x"}}',
+                                  '{"response": {"header": {"resultCode": "00"}, "body": {"items": {"item": 5}}}}'])
 def test_a_malformed_answer_is_refused_as_a_whole(body):
     with pytest.raises(FeedError):
         parse_pwn(body, shipped_content())
+
+
+def test_a_change_of_level_is_one_message_not_a_lift_and_rows_come_in_kma_order():
+    content = shipped_content()
+    upgrade = [pwn_item(NAJU, HEAVY_RAIN, 0, 8, "202607151300", 5),  # 변경해제: the advisory gives way ...
+               pwn_item(NAJU, HEAVY_RAIN, 1, 7, "202607151300", 5),  # ... to the warning (변경발표)
+               pwn_item(MOKPO, HEAVY_RAIN, 0, 1, "202607151000", 2)]
+    warnings, _ = parse_pwn(json.dumps(pwn_answer(upgrade)), content)
+    assert [(w.zone, w.level, w.command) for w in warnings] == [(MOKPO, "advisory", "issued"),
+                                                                (NAJU, "warning", "changed")]
+    alone = [pwn_item(NAJU, HEAVY_RAIN, 1, 8, "202607151300", 5)]  # a change-lift with no change beside it
+    assert [w.command for w in parse_pwn(json.dumps(pwn_answer(alone)), content)[0]] == ["lifted"]
 
 
 def test_bad_items_are_skipped_with_a_reason_and_the_others_kept():
@@ -142,7 +157,9 @@ async def test_sea_hazards_night_and_one_tap_unsubscribe(app):
     [row] = await app.db.read(lambda conn: conn.execute(select(subscription_table)).all())
     sub = await app.db.read(store.subscription_of, resident_id=row.resident_id)
     wando = app.content.current.region("wando")
-    assert set(sub.zones) == {wando.kma_zone, wando.sea_zone} and sub.muted == ("heat",) and sub.advisories_wait
+    # the near sea off Wando and the far seas beyond it, where its boats go
+    assert set(sub.zones) == {wando.kma_zone, wando.sea_zone, "S1322100", "S1322200"}
+    assert sub.muted == ("heat",) and sub.advisories_wait
     reply = await chat.press_token("alerts.main|unsubscribe")
     assert await app.db.read(lambda conn: conn.execute(select(subscription_table)).all()) == []
     assert "alerts.main|subscribe" in {b.token for b in reply.buttons}
@@ -336,11 +353,38 @@ async def test_deleted_reminders_send_nothing(app):
 # -- broadcasts -------------------------------------------------------------------------------------------------------
 
 
+async def test_far_sea_warnings_reach_crews_and_a_warning_already_over_is_not_sent(feed_app, kma):
+    app = feed_app
+    crew = await subscriber(app, "wando-crew", region="wando")
+    await crew.press_token("alerts.main|sea")
+    kma.items = [pwn_item("S1322200", 6, 1, 1, "202607151000", 1),  # high seas warning, far sea off the south coast
+                 pwn_item(NAJU, HEAVY_RAIN, 1, 1, "202607150400", 1, end="202607150900")]  # over before it was read
+    assert await app.alerts.poll_kma() == 1
+    [row] = await outbox_alerts(app)
+    assert row.recipient == "wando-crew"
+
+
+async def test_unsubscribing_drops_alerts_still_waiting_to_be_sent(feed_app, kma):
+    app = feed_app
+    chat = await subscriber(app, "naju-leaves")
+    kma.items = [pwn_item(NAJU, HEAVY_RAIN, 1)]
+    assert await app.alerts.poll_kma() == 1
+    assert [r.status for r in await outbox_alerts(app)] == ["pending"]  # no sender runs here: still waiting
+    await chat.press_token("menu.main|alerts.main")
+    await chat.press_token("alerts.main|unsubscribe")
+    assert await outbox_alerts(app) == []
+
+
 def test_broadcast_texts_are_checked_before_anything_is_queued():
     assert broadcast_problems({"en": "Office closed in {area} on Friday.", "ko": "{area} 금요일 휴무"}) == []
     assert broadcast_problems({"en": "x" * 4001})[0].startswith("en: 4001 characters")
     assert "differ" in broadcast_problems({"en": "Closed in {area}.", "vi": "Đóng cửa."})[-1]
     assert "unknown placeholder" in broadcast_problems({"en": "See you on {date}."})[0]
+    assert "without a format" in broadcast_problems({"en": "Closed in {area:>9}."})[0]
+    # the other languages get English and Korean together: that too must fit one message
+    assert "together" in broadcast_problems({"en": "e" * 2500, "ko": "k" * 2500})[0]
+    row = SimpleNamespace(texts={"en": "Bring {{your card}} to {area}."})
+    assert alerts_module.broadcast_text(row, "en", "Mokpo")["text"].endswith("Bring {your card} to Mokpo.")
 
 
 def _cli(*args, database_url, stdin="") -> subprocess.CompletedProcess:

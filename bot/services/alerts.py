@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,13 +41,17 @@ log = logging.getLogger(__name__)
 
 KST = ZoneInfo("Asia/Seoul")
 LEVELS = {0: "advisory", 1: "warning", 2: "major"}
-COMMANDS = {1: "issued", 2: "lifted", 3: "extended", 6: "corrected", 7: "changed", 8: "lifted"}
+#: 8 (변경해제) lifts the old level of a warning whose level changed: the 7 (변경발표) row of the same bulletin says
+#: what holds now, so an 8 row is only sent (as "lifted") when no such row came with it.
+COMMANDS = {1: "issued", 2: "lifted", 3: "extended", 6: "corrected", 7: "changed", 8: "replaced"}
 #: Warning zones of Jeonnam (land L105…, seas S123…/S132…); zones elsewhere in Korea are not ours and are skipped.
 OUR_ZONE_PREFIXES = ("L105", "S123", "S132")
 #: Advisories of subscribers who asked may wait during these hours (Korean time); warnings never wait.
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 ALERT_PRIORITY = {"major": 20, "warning": 25, "advisory": 40}
 RETRY_WAITS = (5.0, 15.0, 45.0)
+#: At most this many pages of 1000 warnings are read in one poll.
+MAX_PAGES = 10
 
 #: MOIS disaster kinds (DST_SE_NM) the bot names in the resident's language; anything else is "other".
 DISASTER_KINDS = ("호우", "태풍", "폭염", "한파", "대설", "강풍", "풍랑", "지진", "지진해일", "산불", "화재", "황사",
@@ -87,19 +91,34 @@ def _items(data: Any) -> list[dict]:
     if not isinstance(data, dict) or not isinstance(data.get("response"), dict):
         raise FeedError("not a data.go.kr answer")
     header = data["response"].get("header") or {}
+    if not isinstance(header, dict):
+        raise FeedError("no header in the answer")
     code = str(header.get("resultCode", ""))
     if code == "03":
         return []
     if code != "00":
         raise FeedError(f"result code {code or '?'}: {str(header.get('resultMsg', ''))[:80]}")
     body = data["response"].get("body") or {}
+    if not isinstance(body, dict):
+        raise FeedError("no body in the answer")
     items = body.get("items") or {}
     if items in ("", None):
         return []
     item = items.get("item") if isinstance(items, dict) else None
-    if item is None:
+    if isinstance(item, dict):
+        return [item]
+    if not isinstance(item, list):
         raise FeedError("no items in the answer")
-    return [item] if isinstance(item, dict) else list(item)
+    return item
+
+
+def total_count(body: str) -> int:
+    """The totalCount a data.go.kr answer announces (0 when it says none or cannot be read)."""
+    try:
+        count = json.loads(body)["response"]["body"]["totalCount"]
+        return int(count)
+    except (ValueError, KeyError, TypeError):
+        return 0
 
 
 def parse_pwn(body: str, content: Content) -> tuple[list[ParsedWarning], list[str]]:
@@ -144,7 +163,15 @@ def parse_pwn(body: str, content: Content) -> tuple[list[ParsedWarning], list[st
             continue
         fingerprint = f"kma:{zone}:{hazard.id}:{level}:{command}:{item.get('tmFc')}:{item.get('tmSeq', '')}"
         warnings.append(ParsedWarning(zone, hazard.id, level, command, issued, starts, ends, fingerprint, item))
-    return warnings, problems
+    changed = {(w.zone, w.hazard, w.issued_at) for w in warnings if w.command == "changed"}
+    warnings = [w if w.command != "replaced" else replace(w, command="lifted") for w in warnings
+                if w.command != "replaced" or (w.zone, w.hazard, w.issued_at) not in changed]
+
+    def sequence(warning: ParsedWarning) -> tuple:
+        number = str(warning.raw.get("tmSeq", ""))
+        return warning.issued_at, int(number) if number.isdigit() else 0
+
+    return sorted(warnings, key=sequence), problems  # in the order KMA issued them: a lift after its warning
 
 
 def parse_disasters(body: str, content: Content) -> tuple[list[dict], list[str]]:
@@ -277,7 +304,10 @@ def broadcast_body(texts: dict[str, str], locale: str) -> str:
 
 def broadcast_text(row, locale: str, area: str) -> dict:
     _ = translator(locale)
-    body = broadcast_body(row.texts or {}, locale).replace("{area}", area)
+    try:
+        body = broadcast_body(row.texts or {}, locale).format_map({"area": area})
+    except (KeyError, ValueError, IndexError):  # checked before queueing; never lose the announcement over it
+        body = broadcast_body(row.texts or {}, locale)
     return {"text": _("📢 From the call center:") + "\n\n" + body, "rows": []}
 
 
@@ -294,7 +324,10 @@ def broadcast_problems(texts: dict[str, str]) -> list[str]:
         if len(text) > MAX_BROADCAST:
             problems.append(f"{locale}: {len(text)} characters; at most {MAX_BROADCAST} fit one Telegram message")
         try:
-            fields[locale] = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+            parsed = list(string.Formatter().parse(text))
+            fields[locale] = {name for _lit, name, _spec, _conv in parsed if name is not None}
+            if any(name is not None and (spec or conv) for _lit, name, spec, conv in parsed):
+                problems.append(f"{locale}: write a placeholder as {{area}}, without a format")
         except ValueError:
             problems.append(f"{locale}: a brace that is not a placeholder (write {{{{ for a brace)")
             continue
@@ -302,6 +335,13 @@ def broadcast_problems(texts: dict[str, str]) -> list[str]:
         if unknown:
             problems.append(f"{locale}: unknown placeholder(s) {sorted(unknown)}; the bot can fill only "
                             f"{sorted(BROADCAST_PLACEHOLDERS)}")
+    from bot.i18n import LOCALES
+
+    if set(LOCALES) - set(texts) and texts:  # residents of the other languages get English and Korean together
+        fallback = broadcast_body(texts, "-")
+        if len(fallback) > MAX_BROADCAST:
+            problems.append(f"the English and Korean texts sent together to the other languages make {len(fallback)} "
+                            f"characters; at most {MAX_BROADCAST} fit one Telegram message")
     if len({frozenset(f) for f in fields.values()}) > 1:
         problems.append("the placeholders differ between languages: " +
                         "; ".join(f"{loc} {sorted(f)}" for loc, f in fields.items()))
@@ -373,6 +413,14 @@ class Alerts:
             else:
                 queued = await self._take_kma(body)
                 if queued is not None:
+                    pages = min(MAX_PAGES, -(-total_count(body) // params["numOfRows"]))
+                    for page in range(2, pages + 1):  # a typhoon or a national heat wave fills more than a page
+                        try:
+                            more = await self._get(url, {**params, "pageNo": page})
+                        except FeedError as exc:
+                            log.warning("KMA feed: page %d: %s", page, exc)
+                            break
+                        queued += await self._take_kma(more) or 0
                     return queued
             if wait is None:
                 return 0
@@ -396,6 +444,8 @@ class Alerts:
             log.warning("KMA feed: item skipped: %s", problem)
         queued = 0
         for warning in parsed:
+            if warning.command != "lifted" and warning.ends_at is not None and warning.ends_at <= now:
+                continue  # over already (a bot that was down, a first start): nothing to warn about
             queued += await self.db.write(self._fan_out_warning, warning=warning, payload_id=payload_id, now=now,
                                           content=content, offload=True)
         if queued:
@@ -429,8 +479,18 @@ class Alerts:
         if not await self.db.write(store.take_lease, name="mois", holder=self.holder, now=now,
                                    until=now + timedelta(minutes=2 * self.settings.kma_poll_minutes)):
             return 0
+        local = now.astimezone(KST)
+        days = [local.date()]
+        if local.hour < 2:  # a message of 23:58 that the last poll of the day missed
+            days.insert(0, local.date() - timedelta(days=1))
+        queued = 0
+        for day in days:
+            queued += await self._poll_mois_day(key, day, now)
+        return queued
+
+    async def _poll_mois_day(self, key: str, day: date, now: datetime) -> int:
         params = {"serviceKey": key, "pageNo": 1, "numOfRows": 100, "returnType": "json",
-                  "crtDt": now.astimezone(KST).strftime("%Y%m%d"), "rgnNm": "전라남도"}
+                  "crtDt": day.strftime("%Y%m%d"), "rgnNm": "전라남도"}
         body = None
         try:
             body = await self._get(self.settings.safety_data_base_url, params)

@@ -120,7 +120,20 @@ def set_options(*, conn: Connection, resident_id: int, now: datetime, **values: 
     conn.execute(update(subs).where(subs.c.resident_id == resident_id).values(updated_at=now, **values))
 
 
+def drop_pending(*, conn: Connection, resident_id: int, kinds: tuple[str, ...]) -> int:
+    """Messages of these kinds still waiting for the resident (an advisory held until morning, an announcement
+    behind the rate limit) are not sent after they unsubscribe or delete their data."""
+    address = conn.execute(select(residents.c.channel, residents.c.user_key)
+                           .where(residents.c.id == resident_id)).first()
+    if address is None:
+        return 0
+    return conn.execute(delete(outbox).where(outbox.c.channel == address.channel,
+                                             outbox.c.recipient == address.user_key, outbox.c.kind.in_(kinds),
+                                             outbox.c.status == "pending")).rowcount
+
+
 def unsubscribe(*, conn: Connection, resident_id: int) -> None:
+    drop_pending(conn=conn, resident_id=resident_id, kinds=("alert", "broadcast"))
     conn.execute(delete(zones).where(zones.c.resident_id == resident_id))
     conn.execute(delete(subs).where(subs.c.resident_id == resident_id))
 
@@ -267,6 +280,8 @@ def set_reminder(*, conn: Connection, resident_id: int, kind: str, now: datetime
 
 
 def delete_reminders(*, conn: Connection, resident_id: int, kind: str | None = None) -> int:
+    if kind is None:
+        drop_pending(conn=conn, resident_id=resident_id, kinds=("reminder",))
     query = delete(reminders).where(reminders.c.resident_id == resident_id)
     if kind is not None:
         query = query.where(reminders.c.kind == kind)
