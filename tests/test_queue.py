@@ -485,3 +485,38 @@ async def test_the_migration_keeps_old_help_requests_as_tickets(tmp_path):
     assert [(r.kind, r.status, r.user_key, r.locale) for r in rows] == [
         ("counselor", "waiting", "4242", "vi"), ("urgent", "waiting", "4242", "vi"),
         ("interpreter", "closed", "4242", "vi")]
+
+
+async def test_with_two_chats_nothing_reaches_a_resident_the_counselor_did_not_choose(app):
+    minh, lan = Counselor(app), Counselor(app, "9002")
+    await add_counselor(app)
+    await add_counselor(app, "9002", name="Lan")
+    for user in ("vi-a", "vi-b", "vi-c"):
+        await escalate(await vietnamese_resident(app, user))
+    await minh.command("take", "1")
+    await minh.command("take", "2")
+    await minh.command("switch", "1")
+    sent = {user: len(await outbox_for(app, user)) for user in ("vi-a", "vi-b", "vi-c")}
+    # a reply to a message that names no chat (the bot's own "You have #2"): not guessed
+    replies = await app.desk.handle(Incoming("test", COUNSELOR_KEY, Kind.TEXT, text="for whom?", reply_to="4242"))
+    assert replies[0].text.startswith("Which chat is this reply for? Nothing was sent")
+    assert any(b.token == "desk|switch|2" for b in replies[-1].buttons)
+    # the canned answers offered for #1 still go to #1 after a switch to #2
+    menu = await minh.command("canned")
+    canned = menu.buttons[0].token
+    assert canned.startswith("desk|canned|1|")
+    await minh.command("switch", "2")
+    await minh.press(canned)
+    assert len(await outbox_for(app, "vi-a")) == sent["vi-a"] + 1
+    assert len(await outbox_for(app, "vi-b")) == sent["vi-b"]
+    # a colleague in the middle of a chat keeps writing to it when another one is handed over to them
+    await lan.command("take", "3")
+    await minh.command("transfer", "2")
+    lan_id = (await app.db.read(lambda conn: tickets.counselor_by_key(conn=conn, channel="test",
+                                                                          user_key="9002"))).id
+    await minh.press(f"desk|transfer|2|{lan_id}")
+    handed = (await outbox_for(app, "9002"))[-1]["text"]
+    assert handed.startswith("🔀 Minh handed #2 over to you. /switch 2 to write to this resident.")
+    await lan.say("still about your contract")
+    assert (await outbox_for(app, "vi-c"))[-1]["text"].endswith("still about your contract")
+    assert len(await outbox_for(app, "vi-b")) == sent["vi-b"] + 1  # only the notice that Lan took over

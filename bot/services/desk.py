@@ -350,7 +350,9 @@ class Step:
             return self.not_yours(ticket_id)
         resident = translator(ticket.locale)
         if target == "queue":
-            tickets.hand_over(conn=self.conn, ticket_id=ticket.id, from_id=self.me.id, to_id=None, now=self.now)
+            if not tickets.hand_over(conn=self.conn, ticket_id=ticket.id, from_id=self.me.id, to_id=None,
+                                     now=self.now):
+                return self.not_yours(ticket.id)  # closed or cancelled meanwhile
             self.audit("transfer", ticket.id, to="queue")
             back = tickets.get_ticket(conn=self.conn, ticket_id=ticket.id)
             self.queue.notice(self.conn, back, resident.gettext(
@@ -364,17 +366,25 @@ class Step:
         if colleague is None or not colleague.active or ticket.locale not in colleague.languages:
             return self.say(_("That colleague cannot take a request in {language}.").format(
                 language=AUTONYMS.get(ticket.locale, ticket.locale)))
-        tickets.hand_over(conn=self.conn, ticket_id=ticket.id, from_id=self.me.id, to_id=colleague.id, now=self.now)
-        tickets.update_counselor(conn=self.conn, counselor_id=colleague.id, current_ticket_id=ticket.id)
+        if not tickets.hand_over(conn=self.conn, ticket_id=ticket.id, from_id=self.me.id, to_id=colleague.id,
+                                 now=self.now):
+            return self.not_yours(ticket.id)  # closed or cancelled meanwhile
+        busy = colleague.current_ticket_id is not None and any(
+            t.id == colleague.current_ticket_id for t in tickets.held_by(conn=self.conn, counselor_id=colleague.id))
+        if not busy:  # a colleague in another chat keeps writing to it until they switch
+            tickets.update_counselor(conn=self.conn, counselor_id=colleague.id, current_ticket_id=ticket.id)
         self.audit("transfer", ticket.id, to=colleague.id)
         self._clear_current(ticket.id)
         handed = tickets.get_ticket(conn=self.conn, ticket_id=ticket.id)
         theirs = translator(colleague.locale)
+        if busy:
+            first = theirs.gettext("🔀 {name} handed #{id} over to you. /switch {id} to write to this resident.")
+        else:
+            first = theirs.gettext("🔀 {name} handed #{id} over to you. Your messages now go to this resident.")
         mail.enqueue(conn=self.conn, now=self.now, messages=[{
             "channel": colleague.channel, "recipient": colleague.user_key, "kind": "notice", "priority": 10,
             "dedupe_key": f"handed:{ticket.id}:{colleague.id}:{self.now.timestamp()}", "batch": f"ticket:{ticket.id}",
-            "payload": {"text": theirs.gettext("🔀 {name} handed #{id} over to you. Your messages now go to this "
-                                       "resident.").format(name=self.me.name, id=ticket.id) + "\n" +
+            "payload": {"text": first.format(name=self.me.name, id=ticket.id) + "\n" +
                         f"#{ticket.id} · " + self.queue.summary(theirs, handed, self.now).replace("\n", " · ") +
                         Step(self.desk, self.conn, colleague, self.now).history(handed), "rows": []}}])
         self.queue.notice(self.conn, handed, resident.gettext(
@@ -437,7 +447,7 @@ class Step:
         ticket = self.mine(self.me.current_ticket_id)
         if ticket is None:
             return self.say(_("You have no open chat. /mine shows your chats."))
-        rows = [[(text[:40], token("canned", key))] for key, text in canned_replies(_).items()]
+        rows = [[(text[:40], token("canned", ticket.id, key))] for key, text in canned_replies(_).items()]
         return self.say(_("Send to #{id} (in {language}):").format(
             id=ticket.id, language=AUTONYMS.get(ticket.locale, ticket.locale)), rows)
 
@@ -457,11 +467,11 @@ class Step:
         if action == "close" and args and args[0].isdigit() and len(args) in (2, 3) and args[1] in CLOSE_TOPICS:
             outcome = args[2] if len(args) == 3 and args[2] in OUTCOMES else None
             return self.close(int(args[0]), args[1], outcome)
-        if action == "canned" and args:
-            ticket = self.mine(self.me.current_ticket_id)
+        if action == "canned" and len(args) == 2 and args[0].isdigit():
+            ticket = self.mine(int(args[0]))  # the chat the menu was opened for, whatever is current now
             if ticket is None:
-                return self.say(_("You have no open chat. /mine shows your chats."))
-            text = canned_replies(translator(ticket.locale)).get(args[0])
+                return self.not_yours(int(args[0]))
+            text = canned_replies(translator(ticket.locale)).get(args[1])
             if text is None:
                 return self.canned_menu()
             return self.send_to(ticket, {"text": text}, key=f"canned:{ticket.id}:{self.now.timestamp()}")
@@ -475,6 +485,11 @@ class Step:
         if incoming.reply_to:
             target = tickets.ticket_of_message(conn=self.conn, channel=incoming.channel,
                                                recipient=incoming.user_key, sent_ref=incoming.reply_to)
+        if incoming.reply_to and target is None:
+            held = tickets.held_by(conn=self.conn, counselor_id=self.me.id)
+            if len(held) > 1:  # a reply to something that names no chat: guessing could reach the wrong resident
+                return self.say(_("Which chat is this reply for? Nothing was sent: choose a chat below, then send "
+                                  "it again.")) + self.show_mine()
         ticket_id = target or self.me.current_ticket_id
         if ticket_id is None:
             return self.say(_("You have no open chat. /queue shows who is waiting, /next takes the next one."))
@@ -505,7 +520,7 @@ class Step:
                             kind=(message.get("media") or {}).get("type", "text"), body=message.get("text"),
                             media=message.get("media"), counselor_id=self.me.id, now=self.now)
         self.queue.relay_to_resident(self.conn, ticket, self.me, message, self.now, key=key)
-        if ticket.id != self.me.current_ticket_id:
+        if self.mine(self.me.current_ticket_id) is None:  # no chat chosen (any more): this one now
             tickets.update_counselor(conn=self.conn, counselor_id=self.me.id, current_ticket_id=ticket.id)
         return []
 

@@ -230,7 +230,10 @@ def cancel(*, conn: Connection, ticket_id: int, now: datetime) -> TicketRow | No
 def expire(*, conn: Connection, before: datetime, now: datetime) -> list[TicketRow]:
     """Waiting tickets nobody took since `before` are closed as expired."""
     ids = [row.id for row in conn.execute(
-        update(tickets).where(tickets.c.status == "waiting", tickets.c.queued_at < before)
+        # waiting since `before`: a chat sent back to the queue yesterday keeps its old place (queued_at) in line,
+        # but has not waited that long again
+        update(tickets).where(tickets.c.status == "waiting", tickets.c.queued_at < before,
+                              or_(tickets.c.first_assigned_at.is_(None), tickets.c.updated_at < before))
         .values(status="expired", closed_at=now, updated_at=now).returning(tickets.c.id))]
     return [get_ticket(conn=conn, ticket_id=ticket_id) for ticket_id in ids]
 
@@ -277,9 +280,10 @@ def ticket_messages(*, conn: Connection, ticket_id: int, limit: int = 20, notes:
 
 
 def recent_history(*, conn: Connection, resident_id: int, limit: int = 10) -> list:
-    """The last messages a resident wrote to the bot (kept only with their consent)."""
+    """The last questions a resident typed to the bot (kept only with their consent): typed text only, not the
+    buttons they pressed nor a location they shared."""
     rows = conn.execute(select(history.c.body, history.c.created_at, history.c.kind).where(
-        history.c.resident_id == resident_id, history.c.direction == "in")
+        history.c.resident_id == resident_id, history.c.direction == "in", history.c.kind == "text")
         .order_by(history.c.id.desc()).limit(limit)).all()
     return list(reversed(rows))
 
