@@ -487,3 +487,82 @@ async def test_messages_being_sent_when_the_process_died_are_sent_again_on_start
     assert await outbox.recover() == 2
     await outbox.send_now(ids)
     assert sender.sent == ids
+
+
+async def test_flood_control_waits_never_use_up_a_messages_attempts(app):
+    ids = await _queue(app.db, 1)
+    sender = ScriptedSender([Result(Outcome.RETRY, retry_after=0.0)] * 6)  # six 429s in a row, then through
+    outbox = Outbox(app.db, sender, rate=1000, backoff=(0.0, 0.0))
+    for _ in range(7):
+        for row in await app.db.write(mail.claim, channel="test", now=utcnow() + timedelta(seconds=1)):
+            await outbox._deliver(row, inline=False)
+    assert sender.sent == ids
+    assert await app.db.read(lambda conn: conn.execute(select(outbox_table.c.status)).scalar_one()) == "sent"
+
+
+async def test_the_sender_outlives_a_database_error_and_a_message_it_cannot_write(app, monkeypatch):
+    ids = await _queue(app.db, 2)
+    await app.db.write(mail.enqueue, now=utcnow(), messages=[
+        {"channel": "test", "recipient": "r2", "kind": "alert", "dedupe_key": "alert:1:r2", "payload": {"alert": 1}}])
+
+    async def expand(payload):
+        raise KeyError("no such alert")
+
+    real_claim, calls = mail.claim, []
+
+    def flaky_claim(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("claim", {}, Exception("disk I/O error"))
+        return real_claim(**kwargs)
+
+    monkeypatch.setattr(mail, "claim", flaky_claim)
+    sender = ScriptedSender([])
+    outbox = Outbox(app.db, sender, rate=1000, expand=expand)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run(stop, idle=0.05))
+    for _ in range(300):
+        if len(sender.sent) == 2:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert sender.sent == ids  # after the failed claim, the loop went on
+    statuses = await app.db.read(lambda conn: dict(conn.execute(
+        select(outbox_table.c.recipient, outbox_table.c.status)).all()))
+    assert statuses == {"r1": "sent", "r2": "failed"}  # the alert that cannot be written is given up, alone
+
+
+async def test_inbox_numbers_are_never_used_again_after_old_updates_are_forgotten(app):
+    now = utcnow()
+    [first] = await app.db.write(mail.record_updates, channel="test", now=now, updates=[(1, "u1", "{}")])
+    await app.db.write(mail.finish_update, inbox_id=first.id, status="done", now=now)
+    await app.db.write(mail.enqueue, now=now, messages=[
+        {"channel": "test", "recipient": "u1", "kind": "reply", "dedupe_key": f"in:{first.id}:0",
+         "payload": {"text": "first answer"}}])
+    await app.db.write(mail.purge_inbox, before=now + timedelta(days=3))  # two quiet days, or a long stop
+    [second] = await app.db.write(mail.record_updates, channel="test", now=now, updates=[(2, "u1", "{}")])
+    assert second.id != first.id
+    queued = await app.db.write(mail.enqueue, now=now, messages=[
+        {"channel": "test", "recipient": "u1", "kind": "reply", "dedupe_key": f"in:{second.id}:0",
+         "payload": {"text": "second answer"}}])
+    assert queued  # the reply to the new update is queued, not taken for the old one
+
+
+def test_a_traceback_in_the_log_never_quotes_what_a_resident_wrote(capsys):
+    from bot.logs import configure_logging
+
+    configure_logging("DEBUG", secrets=["s3cret-key-123"])
+    typed = "my visa number is " + "PRIVATE-" + "8102"  # what a resident wrote (not a literal in the source shown)
+    try:
+        try:
+            int(typed)
+        except ValueError as exc:
+            raise RuntimeError("handler failed") from exc
+    except RuntimeError:
+        logging.getLogger("bot.services.inbox").exception("update %s could not be handled", 42)
+    logging.getLogger("some.library").warning("bad arguments %s %s", 1)
+    err = capsys.readouterr().err
+    assert "PRIVATE-8102" not in err
+    assert "ValueError: [message left out]" in err and "update 42 could not be handled" in err
+    assert "could not be formatted" in err

@@ -334,13 +334,20 @@ class TelegramChannel:
         """The channel's long-running tasks; the runner stops the bot when one of them ends."""
         return list(self._tasks)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop polling, let the turns under way finish, then let the sender finish the sends in flight (so they
+        are marked, not sent again at the next start) before closing."""
         self._stop.set()
-        for task in self._tasks:
+        for task in self._tasks[:1]:  # the poll
             task.cancel()
+        await self.dispatcher.close()
+        rest = [task for task in self._tasks[1:] if not task.done()]
+        if rest:
+            _done, pending = await asyncio.wait(rest, timeout=grace)
+            for task in pending:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        await self.dispatcher.close()
         if self.bot is not None:
             await self.bot.shutdown()
             self.bot = None
@@ -358,9 +365,10 @@ class TelegramChannel:
                     "getUpdates", api_kwargs={"offset": self.offset, "timeout": timeout, "limit": 100,
                                               "allowed_updates": ALLOWED_UPDATES})
                 updates = self._check(raw)
+                # as ASCII JSON: a lone surrogate (which no database takes as text) is kept as its escape
                 rows = await self.db.write(
                     mail.record_updates, channel=CHANNEL, now=utcnow(),
-                    updates=[(u["update_id"], sender_of(u), json.dumps(u, ensure_ascii=False)) for u in updates])
+                    updates=[(u["update_id"], sender_of(u), json.dumps(u)) for u in updates])
             except (InvalidToken, EndPointNotFound):  # PTB reports a 401/404 after start-up as EndPointNotFound
                 raise ChannelStopped("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized) while polling: the "
                                      "token was revoked. Get a new one from @BotFather and restart.") from None

@@ -142,16 +142,24 @@ class Outbox:
         """Deliver whatever is queued and due, until `stop` is set: each recipient's messages in order, several
         recipients at once."""
         stop = stop or asyncio.Event()
+        failures = 0
         while not stop.is_set():
-            rows = await self._claim_batch()
-            if rows:
-                await self._deliver_batch(rows, stop)
-                continue
-            self._wake.clear()
-            wait = idle
-            due = await self.db.read(mail.next_due, channel=self.channel)
-            if due is not None:
-                wait = max(0.05, min(idle, (due - self.clock()).total_seconds()))
+            try:
+                rows = await self._claim_batch()
+                if rows:
+                    await self._deliver_batch(rows, stop)
+                    failures = 0
+                    continue
+                self._wake.clear()
+                wait = idle
+                due = await self.db.read(mail.next_due, channel=self.channel)
+                if due is not None:
+                    wait = max(0.05, min(idle, (due - self.clock()).total_seconds()))
+                failures = 0
+            except Exception as exc:  # a database that stays busy, a bug: the sender pauses, it does not die
+                failures += 1
+                wait = min(60.0, 2.0 ** failures)
+                log.error("%s sender: %s; trying again in %.0f s", self.channel, type(exc).__name__, wait)
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -170,7 +178,14 @@ class Outbox:
                     if stop.is_set():
                         left.extend(r.id for r in queue[index:])
                         return
-                    if (await self._deliver(row, inline=False)).outcome is Outcome.BLOCKED:
+                    try:
+                        outcome = (await self._deliver(row, inline=False)).outcome
+                    except Exception as exc:  # its outcome could not be recorded: it and the rest go back
+                        log.error("%s: message %s could not be recorded (%s); queued again", self.channel, row.id,
+                                  type(exc).__name__)
+                        left.extend(r.id for r in queue[index:])
+                        return
+                    if outcome is Outcome.BLOCKED:
                         return  # the rest for this recipient were marked blocked with it
 
         await asyncio.gather(*(serve(queue) for queue in by_recipient.values()))
@@ -185,7 +200,14 @@ class Outbox:
 
     async def _deliver(self, row: OutboxRow, *, inline: bool) -> Result:
         if self.expand is not None and row.payload and "text" not in row.payload:
-            row = replace(row, payload=await self.expand(row.payload))
+            try:
+                row = replace(row, payload=await self.expand(row.payload))
+            except Exception as exc:  # a message that cannot be written must not block the ones behind it
+                log.error("%s: message %s cannot be written (%s); given up", self.channel, row.id,
+                          type(exc).__name__)
+                result = Result(Outcome.FAILED, error=f"cannot be written: {type(exc).__name__}")
+                await self._record(row, result)
+                return result
         if row.kind in BULK_KINDS and self.chat_interval:
             last = self._last_bulk.get(row.recipient)
             if last is not None and (gap := self.chat_interval - (time.monotonic() - last)) > 0:
@@ -257,7 +279,7 @@ class Outbox:
                     return
                 wait = result.retry_after if result.retry_after is not None else self.backoff[row.attempts - 1]
                 await self.db.write(mail.mark_retry, outbox_id=row.id, not_before=now + timedelta(seconds=wait),
-                                    error=result.error or "retry")
+                                    error=result.error or "retry", counts=result.retry_after is None)
                 self.wake()
             case Outcome.BLOCKED:
                 await self.db.write(mail.mark_failed, outbox_id=row.id, status="blocked",

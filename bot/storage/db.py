@@ -198,8 +198,12 @@ class Database:
         conn = self._conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._conn = self._sync.connect()
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.commit()
+        try:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.commit()
+        except Exception:
+            conn.rollback()  # never leave the shared connection inside a transaction: every later begin() would fail
+            raise
 
     async def _run_offloaded(self, fn: Callable[..., T], kwargs: dict) -> T:
         if self._offload is None:

@@ -104,8 +104,13 @@ def retry_update(*, conn: Connection, inbox_id: int, error: str) -> int:
 
 
 def purge_inbox(*, conn: Connection, before: datetime) -> int:
-    """Forget closed updates received before `before` (Telegram re-delivers nothing older than a day)."""
-    return conn.execute(delete(inbox).where(inbox.c.status != "new", inbox.c.received_at < before)).rowcount
+    """Forget closed updates received before `before` (Telegram re-delivers nothing older than a day). The newest
+    row stays: SQLite numbers a new row after the highest id left, and a number used again would collide with the
+    outbox keys of the replies to the old update (in:<id>:<n>), which are kept longer: the new replies would be
+    taken for sent already."""
+    newest = select(func.max(inbox.c.id)).scalar_subquery()
+    return conn.execute(delete(inbox).where(inbox.c.status != "new", inbox.c.received_at < before,
+                                            inbox.c.id < newest)).rowcount
 
 
 def forget_user_updates(*, conn: Connection, channel: str, user_key: str) -> None:
@@ -182,9 +187,14 @@ def mark_sent_each(*, conn: Connection, marks: list[tuple[int, str | None]], now
     conn.execute(_SENT, [{"p_id": outbox_id, "p_now": now, "p_ref": ref} for outbox_id, ref in marks])
 
 
-def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str) -> None:
-    conn.execute(update(outbox).where(outbox.c.id == outbox_id)
-                 .values(status="pending", not_before=not_before, error=error[:MAX_ERROR]))
+def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str,
+               counts: bool = True) -> None:
+    """Try again later. A wait Telegram asked for (429 retry_after) does not count as a failed attempt (`counts`):
+    a long broadcast held back by flood control is never given up for it."""
+    values: dict[str, Any] = {"status": "pending", "not_before": not_before, "error": error[:MAX_ERROR]}
+    if not counts:
+        values["attempts"] = outbox.c.attempts - 1
+    conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
 
 
 def mark_failed(*, conn: Connection, outbox_id: int, status: str, error: str, now: datetime) -> None:
@@ -228,4 +238,4 @@ def drop_recipient(*, conn: Connection, channel: str, recipient: str, now: datet
 def purge_outbox(*, conn: Connection, before: datetime) -> int:
     """Forget finished messages created before `before` (counts of old broadcasts go with them)."""
     return conn.execute(delete(outbox).where(
-        and_(outbox.c.status.in_(("sent", "blocked", "failed")), outbox.c.created_at < before))).rowcount
+        and_(outbox.c.status.in_(("sent", "blocked", "failed", "unknown")), outbox.c.created_at < before))).rowcount
