@@ -168,3 +168,15 @@ PLURAL_FORMS: dict[str, str] = {
     "fil": "nplurals=2; plural=(n % 10 == 4 || n % 10 == 6 || n % 10 == 9);",
     "uz_Latn": "nplurals=2; plural=(n != 1);",
 }
+
+
+def korean_time(locale: str, moment) -> str:
+    """A moment in Korean time, written the resident's way: weekday, day and month, and the time as their locale
+    writes it ("Mon, Sep 28 9:00 AM", "9월 28일 (월) 오전 9:00", "T2, 28 thg 9 09:00")."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_skeleton, format_time
+
+    local = moment.astimezone(ZoneInfo("Asia/Seoul"))
+    babel_locale = translator(locale).babel_locale
+    return f"{format_skeleton('MMMEd', local, locale=babel_locale)} {format_time(local, 'short', locale=babel_locale)}"

@@ -16,7 +16,8 @@ DIMENSIONS = ("month", "language", "area", "topic", "channel", "user_type", "kin
 
 @dataclass
 class Group:
-    count: int = 0
+    count: int = 0  # requests: every ticket opened
+    consulted: int = 0  # consultations: the requests a counselor took (closed, or ended by the resident)
     closed: int = 0
     waits: list[float] = field(default_factory=list)  # minutes from entering the queue to a counselor
     handling: list[float] = field(default_factory=list)  # minutes with a counselor
@@ -56,32 +57,39 @@ def summarise(rows: Iterable, by: list[str], tz: ZoneInfo) -> dict[tuple[str, ..
         if row.status == "closed":
             group.closed += 1
         started = row.first_assigned_at
+        if started is not None:
+            group.consulted += 1
         if started is not None and row.queued_at is not None:
             group.waits.append(max(0.0, (started - row.queued_at).total_seconds() / 60))
-        if row.status == "closed" and row.assigned_at is not None and row.closed_at is not None:
+        # a chat the resident ended ("End chat") was handled too, until they ended it
+        if row.status in ("closed", "cancelled") and row.assigned_at is not None and row.closed_at is not None:
             group.handling.append((row.closed_at - row.assigned_at).total_seconds() / 60)
         if row.rating is not None:
             group.ratings.append(row.rating)
     return dict(sorted(groups.items()))
 
 
-HEADER = ("consultations", "closed", "avg_wait_min", "avg_handling_min", "ratings", "avg_rating")
+#: requests: every request opened (also those cancelled while waiting, expired, or still open); consultations: those
+#: a counselor took; closed: those a counselor closed with a topic.
+HEADER = ("requests", "consultations", "closed", "avg_wait_min", "avg_handling_min", "ratings", "avg_rating")
 
 
 def table(groups: dict[tuple[str, ...], Group], by: list[str]) -> list[list[object]]:
     result = []
     for key, group in groups.items():
-        result.append([*key, group.count, group.closed, Group.mean(group.waits), Group.mean(group.handling),
-                       len(group.ratings), Group.mean(group.ratings)])
+        result.append([*key, group.count, group.consulted, group.closed, Group.mean(group.waits),
+                       Group.mean(group.handling), len(group.ratings), Group.mean(group.ratings)])
     if groups:
         total = Group()
         for group in groups.values():
             total.count += group.count
+            total.consulted += group.consulted
             total.closed += group.closed
             total.waits += group.waits
             total.handling += group.handling
             total.ratings += group.ratings
-        result.append([*(["total"] + ["" for _ in by[1:]] if by else ["total"]), total.count, total.closed,
+        result.append([*(["total"] + ["" for _ in by[1:]] if by else ["total"]), total.count, total.consulted,
+                       total.closed,
                        Group.mean(total.waits), Group.mean(total.handling), len(total.ratings),
                        Group.mean(total.ratings)])
     return result

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
-
 from bot.conversation import Choice, Context, Outcome, Router, View
-from bot.i18n import AUTONYMS, LOCALES
+from bot.i18n import AUTONYMS, LOCALES, korean_time
 from bot.services.names import USER_TYPES
 from bot.services.names import topic_name as category_name
 from bot.services.queue import wait_words
@@ -91,8 +89,12 @@ async def queue_lines(ctx: Context) -> str:
     if status.status == "assigned":
         return _("💬 {name}, a counselor of the call center, has your request. Write your messages here.").format(
             name=status.counselor_name or _("A counselor"))
-    lines = [_("⏳ You are number {position} in line for {language} counselors. Waiting time: {wait}.").format(
-        position=status.position, language=AUTONYMS[ctx.locale], wait=wait_words(_, status.wait_minutes))]
+    if status.opens_at is not None:  # closed now: no waiting time that would run out before the center opens
+        lines = [_("⏳ You are number {position} in line for {language} counselors.").format(
+            position=status.position, language=AUTONYMS[ctx.locale])]
+    else:
+        lines = [_("⏳ You are number {position} in line for {language} counselors. Waiting time: {wait}.").format(
+            position=status.position, language=AUTONYMS[ctx.locale], wait=wait_words(_, status.wait_minutes))]
     if status.opens_at is not None:
         lines.append(queue_opens_text(ctx, status.opens_at))
     elif status.wait_minutes is None:
@@ -104,7 +106,7 @@ async def queue_lines(ctx: Context) -> str:
 
 def queue_opens_text(ctx: Context, opens_at) -> str:
     _ = ctx._
-    when = format_datetime(opens_at, "EEEE HH:mm", tzinfo=ctx.settings.tz, locale=ctx.translator.babel_locale)
+    when = korean_time(ctx.locale, opens_at)
     return _("The call center is closed now. It opens {when} (Korean time); your request is kept until then.").format(
         when=when)
 

@@ -27,10 +27,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date
 
 from bot.content.models import Content, Hazard
-from bot.i18n import translator
+from bot.i18n import korean_time, translator
 from bot.settings import Settings
 from bot.storage import alerts as store
 from bot.storage import tickets
@@ -229,9 +229,7 @@ def warning_name(_, hazard: Hazard, level: str) -> str:
 
 def when(locale: str, moment: datetime) -> str:
     """A time in Korean time, written the resident's way."""
-    local = moment.astimezone(KST)
-    babel_locale = translator(locale).babel_locale
-    return f"{format_skeleton('MMMEd', local, locale=babel_locale)} {format_time(local, 'HH:mm', locale=babel_locale)}"
+    return korean_time(locale, moment)
 
 
 def disaster_kind_name(_, kind: str) -> str:
