@@ -525,3 +525,28 @@ async def test_with_two_chats_nothing_reaches_a_resident_the_counselor_did_not_c
     await lan.say("still about your contract")
     assert (await outbox_for(app, "vi-c"))[-1]["text"].endswith("still about your contract")
     assert len(await outbox_for(app, "vi-b")) == sent["vi-b"] + 1  # only the notice that Lan took over
+
+
+async def test_a_disabled_counselors_chats_go_back_to_the_queue_and_their_residents_are_told(app, settings):
+    import os
+    import subprocess
+    import sys
+
+    from bot import PROJECT_ROOT
+
+    minh = Counselor(app)
+    await add_counselor(app)
+    await add_counselor(app, "9002", name="Lan")
+    chat = await vietnamese_resident(app)
+    await escalate(chat)
+    await minh.command("next")
+    before, offered = len(await outbox_for(app, "vi-1")), len(await outbox_for(app, "9002"))
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "TELEGRAM_BOT_TOKEN": ""}
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "counselor", "disable", "1"],
+                                   capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (await ticket_row(app)).status == "waiting"
+    told = (await outbox_for(app, "vi-1"))[before:]
+    assert [m["text"] for m in told] == [translator("vi")(
+        "Your request is back in the line; the next free counselor for your language will continue.")]
+    assert any("#1" in m["text"] for m in (await outbox_for(app, "9002"))[offered:])  # Lan is offered it again

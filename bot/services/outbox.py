@@ -133,10 +133,17 @@ class Outbox:
     async def send_claimed(self, rows: list[OutboxRow]) -> None:
         """Deliver rows already claimed for this process (a turn's replies), in order."""
         blocked: set[str] = set()
-        for row in rows:
-            if row.recipient not in blocked:  # blocked meanwhile: its other messages are already marked so
-                if (await self._deliver(row, inline=True)).outcome is Outcome.BLOCKED:
-                    blocked.add(row.recipient)
+        for index, row in enumerate(rows):
+            if row.recipient in blocked:  # blocked meanwhile: its other messages are already marked so
+                continue
+            try:
+                outcome = (await self._deliver(row, inline=True)).outcome
+            except Exception:  # its outcome could not be recorded: this one and the rest go to the background
+                await self.db.write(mail.release_claims_of, ids=[r.id for r in rows[index:]])
+                self.wake()
+                raise
+            if outcome is Outcome.BLOCKED:
+                blocked.add(row.recipient)
 
     async def run(self, stop: asyncio.Event | None = None, idle: float = 5.0) -> None:
         """Deliver whatever is queued and due, until `stop` is set: each recipient's messages in order, several

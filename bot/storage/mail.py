@@ -50,7 +50,8 @@ class InboxRow:
 def record_updates(
     *, conn: Connection, channel: str, updates: list[tuple[int, str | None, str]], now: datetime
 ) -> list[InboxRow]:
-    """Record (update_id, user_key, raw JSON) triples; return the rows that are new (a re-delivered update is not)."""
+    """Record (update_id, user_key, raw JSON) triples; return the rows to process: the new ones, and any re-delivered
+    one still open (the dispatcher never runs one twice)."""
     if not updates:
         return []
     statement = _insert(conn, inbox, "inbox", lambda st: st.returning(inbox.c.id, inbox.c.update_id,
@@ -62,6 +63,12 @@ def record_updates(
                                          "received_at": now}).first()
         if found is not None:
             rows.append(InboxRow(found.id, found.update_id, found.user_key, found.payload))
+    if len(rows) < len(updates):  # re-delivered: those still open (an insert whose COMMIT answer was lost) are due
+        known = {row.update_id for row in rows}
+        rows += [InboxRow(*row) for row in conn.execute(
+            select(inbox.c.id, inbox.c.update_id, inbox.c.user_key, inbox.c.payload, inbox.c.attempts)
+            .where(inbox.c.channel == channel, inbox.c.status == "new",
+                   inbox.c.update_id.in_([u[0] for u in updates if u[0] not in known])))]
     return sorted(rows, key=lambda row: row.update_id)
 
 
