@@ -148,8 +148,13 @@ def enqueue_replies(conn, channel: str, receipt: Receipt, replies: list[Reply], 
                  "payload": reply_payload(reply, edit=receipt.edit if number == 0 else None)}
                 for number, reply in enumerate(replies)]
     ids = mail.enqueue(conn=conn, messages=messages, now=now, claimed=True)
-    return [OutboxRow(row_id, channel, receipt.recipient, "reply", message["payload"], 1)
-            for row_id, message in zip(ids, messages, strict=False)]
+    pairs = list(zip(ids, messages, strict=False))
+    if len(ids) != len(messages):  # some were queued before under the same keys: pair each id with its own message
+        log.warning("%d reply(ies) to inbox row %s were already queued", len(messages) - len(ids), receipt.inbox_id)
+        keys = mail.dedupe_keys(conn=conn, ids=ids)
+        by_key = {message["dedupe_key"]: message for message in messages}
+        pairs = [(row_id, by_key[keys[row_id]]) for row_id in ids]
+    return [OutboxRow(row_id, channel, receipt.recipient, "reply", message["payload"], 1) for row_id, message in pairs]
 
 
 def reply_payload(reply: Reply, *, edit: dict | None = None) -> dict:
@@ -361,9 +366,12 @@ class ConversationEngine:
                 tickets.set_user_type(conn=conn, ticket_id=ticket.id, user_type=args["user_type"], now=now)
             elif action == "rate":
                 tickets.rate(conn=conn, ticket_id=ticket.id, resident_id=resident_id, rating=args["rating"], now=now)
-        ticket = ctx.ticket
-        if ctx.relay is not None and ticket is not None and ticket.status == "assigned":
-            counselor = tickets.get_counselor(conn=conn, counselor_id=ticket.counselor_id)
+        # as it is now, in this transaction: handed over or sent back to the queue since the turn began
+        ticket = tickets.get_ticket(conn=conn, ticket_id=ctx.ticket.id) if ctx.ticket is not None else None
+        if ctx.relay is not None and ticket is not None and ticket.status in tickets.OPEN:
+            # back in the queue meanwhile: the message stays with the request for the next counselor
+            counselor = (tickets.get_counselor(conn=conn, counselor_id=ticket.counselor_id)
+                         if ticket.status == "assigned" else None)
             if ctx.relay.get("too_big"):
                 if counselor is not None:
                     self.queue.tell_counselor(conn, ticket, "too_big", now)

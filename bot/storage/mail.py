@@ -159,6 +159,10 @@ def enqueue(*, conn: Connection, messages: list[dict[str, Any]], now: datetime, 
     return ids
 
 
+def dedupe_keys(*, conn: Connection, ids: list[int]) -> dict[int, str]:
+    return dict(conn.execute(select(outbox.c.id, outbox.c.dedupe_key).where(outbox.c.id.in_(ids))).all())
+
+
 def claim(*, conn: Connection, channel: str, now: datetime, limit: int = 100,
           ids: list[int] | None = None) -> list[OutboxRow]:
     """Take pending messages for sending (oldest of the most urgent first, or exactly `ids`), marking them
