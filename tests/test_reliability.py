@@ -571,3 +571,15 @@ def test_a_traceback_in_the_log_never_quotes_what_a_resident_wrote(capsys):
     assert "PRIVATE-8102" not in err
     assert "ValueError: [message left out]" in err and "update 42 could not be handled" in err
     assert "could not be formatted" in err
+
+
+async def test_only_claims_of_a_sender_that_died_are_released_while_others_send(app):
+    ids = await _queue(app.db, 2)
+    now = utcnow()
+    [old] = await app.db.write(mail.claim, channel="test", now=now - timedelta(minutes=6), ids=ids[:1])  # died
+    [live] = await app.db.write(mail.claim, channel="test", now=now, ids=ids[1:])  # another worker, sending now
+    outbox = Outbox(app.db, ScriptedSender([]), rate=1000)
+    assert await outbox.sweep() == 1
+    statuses = await app.db.read(lambda conn: dict(conn.execute(
+        select(outbox_table.c.id, outbox_table.c.status)).all()))
+    assert statuses == {old.id: "pending", live.id: "sending"}

@@ -55,6 +55,11 @@ class Sender(Protocol):
 #: a second). Replies to what a resident or a counselor just wrote are not held back (a 429 still pauses everything).
 BULK_KINDS = frozenset({"alert", "broadcast", "reminder"})
 
+#: A claim this old belongs to a sender that stopped: a live one sends what it claimed within seconds (a batch of
+#: bulk messages at 30 a second, a 429's wait). The sweep runs this often (seconds).
+STALE_CLAIM = timedelta(minutes=5)
+SWEEP_EVERY = 60.0
+
 #: Transient failures are retried after these waits (seconds), then the message is given up as failed.
 BACKOFF = (1.0, 5.0, 30.0, 120.0, 600.0)
 
@@ -115,11 +120,26 @@ class Outbox:
         self._wake.set()
 
     async def recover(self) -> int:
-        """On start: what a previous run was sending when it stopped is queued again."""
-        released = await self.db.write(mail.release_claims, channel=self.channel)
+        """On start: what a previous run was sending when it stopped is queued again. On SQLite this process is the
+        only sender, so all of it; on PostgreSQL other workers may be sending right now, so only claims older than
+        STALE_CLAIM (the periodic sweep releases the rest once they are that old)."""
+        shared = self.db.dialect != "sqlite"
+        released = await self.db.write(mail.release_claims, channel=self.channel,
+                                       claimed_before=self.clock() - STALE_CLAIM if shared else None)
         if released:
             log.warning("%s: %d message(s) were being sent when the last run stopped; sending them again",
                         self.channel, released)
+        return released
+
+    async def sweep(self) -> int:
+        """Claims older than STALE_CLAIM belong to a sender that died (another worker, or a send whose outcome could
+        not be recorded): their messages go back to the queue."""
+        released = await self.db.write(mail.release_claims, channel=self.channel,
+                                       claimed_before=self.clock() - STALE_CLAIM)
+        if released:
+            log.warning("%s: %d message(s) claimed long ago by a sender that stopped; sending them again",
+                        self.channel, released)
+            self.wake()
         return released
 
     async def send_now(self, ids: Iterable[int]) -> None:
@@ -150,8 +170,12 @@ class Outbox:
         recipients at once."""
         stop = stop or asyncio.Event()
         failures = 0
+        swept = time.monotonic()
         while not stop.is_set():
             try:
+                if time.monotonic() - swept > SWEEP_EVERY:
+                    swept = time.monotonic()
+                    await self.sweep()
                 rows = await self._claim_batch()
                 if rows:
                     await self._deliver_batch(rows, stop)

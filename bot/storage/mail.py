@@ -150,7 +150,8 @@ def enqueue(*, conn: Connection, messages: list[dict[str, Any]], now: datetime, 
     sends them itself right after the transaction (a turn's replies), so they are written as being sent."""
     ids = []
     statement = _insert(conn, outbox, "outbox", lambda st: st.returning(outbox.c.id))
-    state = {"status": "sending", "attempts": 1} if claimed else {"status": "pending", "attempts": 0}
+    state = {"status": "sending", "attempts": 1, "claimed_at": now} if claimed else {"status": "pending",
+                                                                                    "attempts": 0}
     for message in messages:
         row = {"priority": 0, "batch": None, "created_at": now, **state, **message}
         found = conn.execute(statement, row).scalar_one_or_none()
@@ -178,7 +179,7 @@ def claim(*, conn: Connection, channel: str, now: datetime, limit: int = 100,
     rows = [OutboxRow(*row) for row in conn.execute(query)]
     if rows:
         conn.execute(update(outbox).where(outbox.c.id.in_([row.id for row in rows]))
-                     .values(status="sending", attempts=outbox.c.attempts + 1))
+                     .values(status="sending", attempts=outbox.c.attempts + 1, claimed_at=now))
     return [OutboxRow(r.id, r.channel, r.recipient, r.kind, r.payload, r.attempts + 1, r.batch) for r in rows]
 
 
@@ -214,10 +215,14 @@ def mark_failed(*, conn: Connection, outbox_id: int, status: str, error: str, no
                  .values(status=status, error=error[:MAX_ERROR], sent_at=now, payload=None))
 
 
-def release_claims(*, conn: Connection, channel: str) -> int:
-    """On start: messages a previous run was sending when it stopped go back to the queue (sent at least once)."""
-    return conn.execute(update(outbox).where(outbox.c.channel == channel, outbox.c.status == "sending")
-                        .values(status="pending")).rowcount
+def release_claims(*, conn: Connection, channel: str, claimed_before: datetime | None = None) -> int:
+    """Messages a sender was sending when it stopped go back to the queue (they may have been sent once): all of
+    them (on start, when this process is the only sender), or those claimed before `claimed_before` (a sender that
+    died while others run: theirs are younger)."""
+    query = update(outbox).where(outbox.c.channel == channel, outbox.c.status == "sending")
+    if claimed_before is not None:
+        query = query.where(or_(outbox.c.claimed_at.is_(None), outbox.c.claimed_at < claimed_before))
+    return conn.execute(query.values(status="pending")).rowcount
 
 
 def release_claims_of(*, conn: Connection, ids: list[int]) -> int:

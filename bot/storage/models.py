@@ -202,6 +202,7 @@ class OutboxMessage(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12)  # pending, sending, sent, blocked, failed
     attempts: int = Field(default=0)
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)  # retry after this time
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # taken for sending ("sending") at
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
