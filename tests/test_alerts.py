@@ -320,6 +320,28 @@ async def test_stay_reminders_come_4_months_1_month_and_2_weeks_before_and_never
     assert "card:immigration_extension" in json.dumps(rows[0].payload)
 
 
+async def test_the_premium_reminder_comes_up_to_3_days_before_also_across_a_month_end_and_once(app):
+    chat = await subscriber(app, "rem-ins")
+    await chat.press_token("alerts.main|reminders.main")
+    await chat.press_token("reminders.main|reminders.insurance")
+    assert (await chat.say("32")).text.startswith(translator("vi")("Please type a day of the month, from 1 to 31."))
+    await chat.say("1")  # due on the 1st: announced at the end of the month before
+    sent_on = []
+    for day in range(20, 32):
+        today = date(2026, 12, day)
+        if await app.alerts.send_reminders(today):
+            sent_on.append(day)
+        await app.alerts.send_reminders(today)
+    for day in range(1, 3):
+        if await app.alerts.send_reminders(date(2027, 1, day)):
+            sent_on.append(100 + day)
+    assert sent_on == [29]  # 3 days before 2027-01-01, once
+    [row] = await app.db.read(lambda conn: conn.execute(
+        select(outbox_table).where(outbox_table.c.kind == "reminder")).all())
+    assert translator("vi")("⏰ Your health insurance premium is due on {date}. Unpaid premiums can block a visa "
+                            "extension.").split("{date}")[0] in row.payload["text"]
+
+
 async def test_after_a_pause_only_the_latest_reminder_goes(app):
     chat = await subscriber(app, "rem-2")
     await chat.press_token("alerts.main|reminders.main")

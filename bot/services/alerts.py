@@ -605,9 +605,12 @@ class Alerts:
                      [[_("💬 Counselor"), "menu.main|request.confirm"]]]
             return str(offset), text, rows
         if row.kind == "insurance" and row.day_of_month:
-            due_day = min(row.day_of_month, _days_in_month(today))
-            due = today.replace(day=due_day)
-            if not 0 <= (due - today).days <= 3:
+            # this month's due day, or next month's (a premium due on the 1st is announced at the end of the month)
+            first_next = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+            dues = [month.replace(day=min(row.day_of_month, _days_in_month(month)))
+                    for month in (today.replace(day=1), first_next)]
+            due = next((day for day in dues if 0 <= (day - today).days <= 3), None)
+            if due is None:
                 return None
             text = _("⏰ Your health insurance premium is due on {date}. Unpaid premiums can block a visa "
                      "extension.").format(date=format_date(due, "long", locale=_.babel_locale))
