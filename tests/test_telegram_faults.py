@@ -253,3 +253,23 @@ def test_a_malformed_bot_api_address_is_refused_without_printing_the_token(url, 
     assert done.returncode == 2
     assert "TELEGRAM_API_BASE_URL" in done.stderr and "not a valid address" in done.stderr
     assert TEST_TOKEN not in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+async def test_an_update_given_up_while_the_database_was_busy_is_answered_without_a_restart(channel, fake_telegram):
+    import json
+
+    from bot.storage import mail
+    from bot.storage.types import utcnow
+
+    telegram, app = channel
+    # as the dispatcher leaves it after its retries: recorded, still open, nothing working on it
+    update = {"update_id": 999_000, "message": fake_telegram._message(ALICE, "en", text="hello")}
+    [row] = await app.db.write(mail.record_updates, channel="telegram", now=utcnow(),
+                               updates=[(999_000, str(ALICE), json.dumps(update))])
+    assert await telegram.resubmit_left() == 1
+    sent = await fake_telegram.wait_requests("sendMessage", 1)
+    assert sent[0].params["chat_id"] == ALICE
+    [status] = await app.db.read(lambda conn: conn.execute(
+        select(inbox_table.c.status).where(inbox_table.c.id == row.id)).scalars().all())
+    assert status == "done"
+    assert await telegram.resubmit_left() == 0  # answered: nothing left

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import time
 import warnings
 from datetime import timedelta
 from typing import Any
@@ -57,6 +58,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 #: Closed inbox rows are kept this long (Telegram re-delivers an unconfirmed update for at most a day).
 INBOX_KEEP = timedelta(days=2)
+#: How often open updates that nothing works on are tried again (seconds).
+RESUBMIT_EVERY = 60.0
 MEDIA_KINDS = ("sticker", "photo", "voice", "video", "video_note", "animation", "audio", "document", "contact",
                "poll", "dice", "venue")
 
@@ -286,6 +289,7 @@ class TelegramChannel:
         self.sender: TelegramSender | None = None
         self.outbox: Outbox | None = None
         self.dispatcher = Dispatcher(self.handle_row, on_flood=self.on_flood)
+        self._resubmitted = time.monotonic()
         self._tasks: list[asyncio.Task] = []
         self._stop = asyncio.Event()
         self.offset: int | None = None
@@ -388,7 +392,24 @@ class TelegramChannel:
                 self.offset = max(u["update_id"] for u in updates) + 1
                 log.debug("telegram: %d update(s) received, %d new", len(updates), len(rows))
             self.dispatcher.submit(rows)
+            if time.monotonic() - self._resubmitted > RESUBMIT_EVERY:
+                await self.resubmit_left()
         await asyncio.sleep(0)
+
+    async def resubmit_left(self) -> int:
+        """Updates still open that nothing in this process works on (given up while the database was unavailable,
+        after the resident was told they will be answered) are tried again, not left for the next start."""
+        self._resubmitted = time.monotonic()
+        try:
+            rows = await self.db.read(mail.unfinished_updates, channel=CHANNEL)
+        except Exception as exc:
+            log.warning("telegram: open updates could not be looked up (%s)", type(exc).__name__)
+            return 0
+        left = [row for row in rows if not self.dispatcher.working_on(row.id)]
+        if left:
+            log.info("telegram: %d open update(s) tried again", len(left))
+            self.dispatcher.submit(left)
+        return len(left)
 
     @staticmethod
     def _check(raw: Any) -> list[dict]:

@@ -68,6 +68,10 @@ class Dispatcher:
                 self._idle.clear()
                 self._workers[key] = asyncio.get_running_loop().create_task(self._serve(key))
 
+    def working_on(self, inbox_id: int) -> bool:
+        """Whether this row is queued or running here."""
+        return inbox_id in self._seen
+
     @property
     def backlog(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
