@@ -190,11 +190,13 @@ class FakeBotAPI:
                                 "text": message.text, "reply_markup": message.reply_markup}
         self._push({"callback_query": query})
 
-    def fail_next(self, method: str, status: int, description: str, parameters: dict | None = None) -> None:
+    def fail_next(self, method: str, status: int, description: str, parameters: dict | None = None,
+                  after: int = 0) -> None:
+        """The next call of `method` (or the one after `after` more that succeed) fails with this answer."""
         body = {"ok": False, "error_code": status, "description": description}
         if parameters:
             body["parameters"] = parameters
-        self.failures[method].append((status, body))
+        self.failures[method].extend([None] * after + [(status, body)])
 
     def limit(self, rate: float | None, chat_gap: float | None = None) -> None:
         """Enforce Telegram's limits: `rate` sends a second overall, one message per chat every `chat_gap` s."""
@@ -298,8 +300,9 @@ class FakeBotAPI:
                 request.receive.__self__.transport.close()  # uvicorn's request cycle: close the socket, no answer
                 await self._notify()
                 return Response(b"", status_code=500)
-        if self.failures.get(method):
-            status, body = self.failures[method].pop(0)
+        failure = self.failures[method].pop(0) if self.failures.get(method) else None
+        if failure is not None:
+            status, body = failure
             await self._notify()
             return JSONResponse(body, status_code=status)
         if params.get("chat_id") in self.blocked and method.startswith(("send", "editMessage")):

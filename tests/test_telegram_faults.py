@@ -273,3 +273,27 @@ async def test_an_update_given_up_while_the_database_was_busy_is_answered_withou
         select(inbox_table.c.status).where(inbox_table.c.id == row.id)).scalars().all())
     assert status == "done"
     assert await telegram.resubmit_left() == 0  # answered: nothing left
+
+
+async def test_a_long_message_that_fails_part_way_is_finished_without_repeating_its_first_part(channel,
+                                                                                               fake_telegram):
+    from bot.storage import mail
+    from bot.storage.types import utcnow
+
+    telegram, app = channel
+    parts = [f"part {n}: " + "x" * 3500 for n in (1, 2, 3)]
+    [row_id] = await app.db.write(mail.enqueue, now=utcnow(), messages=[
+        {"channel": "telegram", "recipient": str(ALICE), "kind": "notice", "dedupe_key": "long:1",
+         "payload": {"text": "\n".join(parts), "rows": []}}])
+    fake_telegram.fail_next("sendMessage", 500, "Internal Server Error", after=1)  # the second part fails
+    await telegram.outbox.send_now([row_id])
+    sent = await fake_telegram.wait_requests("sendMessage", 4, timeout=15)  # part 2 again after the backoff
+    texts = [call.params["text"][:7] for call in sent]
+    assert texts == ["part 1:", "part 2:", "part 2:", "part 3:"]  # part 1 once
+    for _ in range(100):  # the last part's mark is written just after its answer
+        status = await app.db.read(lambda conn: conn.execute(
+            select(outbox_table.c.status).where(outbox_table.c.id == row_id)).scalar_one())
+        if status == "sent":
+            break
+        await asyncio.sleep(0.02)
+    assert status == "sent"

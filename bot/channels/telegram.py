@@ -15,6 +15,7 @@ import os
 import random
 import time
 import warnings
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -229,11 +230,12 @@ class TelegramSender:
         edit = payload.get("edit") or {}
         media = payload.get("media")
         ref = None
+        done = skip = int(payload.get("parts_sent") or 0)  # parts through on an earlier try: not sent again
         try:
             if media is not None:
-                return await self._send_media(chat_id, media, reply.text, markup)
+                return await self._send_media(chat_id, media, reply.text, markup, skip)
             chunks = split_text(reply_text(reply))
-            if edit.get("message_id") and len(chunks) == 1:
+            if edit.get("message_id") and len(chunks) == 1 and not skip:
                 try:
                     result = await self.call("editMessageText", chat_id=chat_id, message_id=edit["message_id"],
                                              text=chunks[0], reply_markup=markup)
@@ -243,30 +245,54 @@ class TelegramSender:
                         return Result(Outcome.SENT, ref=str(edit["message_id"]))
                     # the message is too old to edit, or gone: send the reply as a new message
             for number, chunk in enumerate(chunks, start=1):
+                if number <= skip:
+                    continue
                 result = await self.call("sendMessage", chat_id=chat_id, text=chunk,
                                          reply_markup=markup if number == len(chunks) else None,
                                          allow_paid_broadcast=True if paid else None)
                 ref = _message_id(result) or ref
+                done = number
+        except PartlySent as exc:
+            return _partly(classify(exc.error), exc.done)
         except TelegramError as exc:
-            return classify(exc)
+            return _partly(classify(exc), done)
         return Result(Outcome.SENT, ref=ref)
 
-    async def _send_media(self, chat_id: int, media: dict, text: str, markup: dict | None) -> Result:
-        """Send a photo, document, voice message … by the file_id it came with, or a location."""
+    async def _send_media(self, chat_id: int, media: dict, text: str, markup: dict | None, skip: int = 0) -> Result:
+        """Send a photo, document, voice message … by the file_id it came with, or a location; then the text that
+        did not fit as a caption. Parts through on an earlier try (`skip`) are not sent again."""
         if media.get("type") == "location":
-            result = await self.call("sendLocation", chat_id=chat_id, latitude=media["latitude"],
-                                     longitude=media["longitude"])
+            calls = [("sendLocation", {"latitude": media["latitude"], "longitude": media["longitude"]})]
             if text:
-                result = await self.call("sendMessage", chat_id=chat_id, text=text, reply_markup=markup)
-            return Result(Outcome.SENT, ref=_message_id(result))
-        method, field = SEND_MEDIA.get(media.get("type"), ("sendDocument", "document"))
-        caption = text if len(text) <= MAX_CAPTION else None
-        result = await self.call(method, chat_id=chat_id, caption=caption, reply_markup=markup,
-                                 **{field: media["file_id"]})
-        if caption is None and text:
-            for chunk in split_text(text):
-                result = await self.call("sendMessage", chat_id=chat_id, text=chunk)
+                calls.append(("sendMessage", {"text": text, "reply_markup": markup}))
+        else:
+            method, field = SEND_MEDIA.get(media.get("type"), ("sendDocument", "document"))
+            caption = text if len(text) <= MAX_CAPTION else None
+            calls = [(method, {"caption": caption, "reply_markup": markup, field: media["file_id"]})]
+            if caption is None and text:
+                calls += [("sendMessage", {"text": chunk}) for chunk in split_text(text)]
+        result = None
+        for number, (method, params) in enumerate(calls, start=1):
+            if number <= skip:
+                continue
+            try:
+                result = await self.call(method, chat_id=chat_id, **params)
+            except TelegramError as exc:
+                raise PartlySent(exc, number - 1) from None
         return Result(Outcome.SENT, ref=_message_id(result))
+
+
+class PartlySent(Exception):
+    """A message in several parts failed at one of them: `done` parts are through."""
+
+    def __init__(self, error: TelegramError, done: int) -> None:
+        super().__init__(type(error).__name__)
+        self.error, self.done = error, done
+
+
+def _partly(result: Result, done: int) -> Result:
+    """A retry of a message some of whose parts are through starts after them (they are not sent twice)."""
+    return replace(result, parts_sent=done) if result.outcome is Outcome.RETRY and done else result
 
 
 #: Bulk messages leave evenly spaced: a burst of two at most keeps the time lost to timer lateness without ever going

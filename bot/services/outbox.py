@@ -41,6 +41,7 @@ class Result:
     retry_after: float | None = None
     error: str | None = None  # the kind of failure, never the text
     ref: str | None = None  # the channel's id of the message sent (the last one, when it took several)
+    parts_sent: int = 0  # a message sent in parts, failed part-way: how many parts are through (not sent again)
 
 
 class Sender(Protocol):
@@ -258,6 +259,8 @@ class Outbox:
             except Exception as exc:  # a sender bug: keep the message, try later
                 log.exception("%s sender failed on message %s", self.channel, row.id)
                 result = Result(Outcome.RETRY, error=f"sender error {type(exc).__name__}")
+            if result.outcome is Outcome.RETRY and result.parts_sent:
+                row = replace(row, payload={**(row.payload or {}), "parts_sent": result.parts_sent})
             if result.outcome is Outcome.RETRY and result.retry_after is not None:
                 # flood control applies to the whole bot: pause every send, then try the same message again
                 self._paused_until = max(self._paused_until, time.monotonic() + result.retry_after)
@@ -310,7 +313,8 @@ class Outbox:
                     return
                 wait = result.retry_after if result.retry_after is not None else self.backoff[row.attempts - 1]
                 await self.db.write(mail.mark_retry, outbox_id=row.id, not_before=now + timedelta(seconds=wait),
-                                    error=result.error or "retry", counts=result.retry_after is None)
+                                    error=result.error or "retry", counts=result.retry_after is None,
+                                    payload=row.payload if result.parts_sent else None)
                 self.wake()
             case Outcome.BLOCKED:
                 await self.db.write(mail.mark_failed, outbox_id=row.id, status="blocked",

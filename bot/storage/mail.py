@@ -200,10 +200,13 @@ def mark_sent_each(*, conn: Connection, marks: list[tuple[int, str | None]], now
 
 
 def mark_retry(*, conn: Connection, outbox_id: int, not_before: datetime, error: str,
-               counts: bool = True) -> None:
+               counts: bool = True, payload: dict | None = None) -> None:
     """Try again later. A wait Telegram asked for (429 retry_after) does not count as a failed attempt (`counts`):
-    a long broadcast held back by flood control is never given up for it."""
+    a long broadcast held back by flood control is never given up for it. `payload`: the message as it stands
+    now (which of its parts are through)."""
     values: dict[str, Any] = {"status": "pending", "not_before": not_before, "error": error[:MAX_ERROR]}
+    if payload is not None:
+        values["payload"] = payload
     if not counts:
         values["attempts"] = outbox.c.attempts - 1
     conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
