@@ -417,6 +417,18 @@ class ScriptedSender:
         return result
 
 
+async def run_until_sent(outbox: Outbox, sender: ScriptedSender, count: int, seconds: float = 2.0) -> None:
+    """Run the outbox's background loop until the sender has sent `count` messages (or `seconds` passed)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run(stop, idle=0.05))
+    for _ in range(int(seconds / 0.02)):
+        if len(sender.sent) == count:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+
+
 async def _queue(db: Database, count: int, recipient: str = "r1") -> list[int]:
     return await db.write(mail.enqueue, now=utcnow(), messages=[
         {"channel": "test", "recipient": recipient, "kind": "notice", "dedupe_key": f"t:{recipient}:{n}",
@@ -427,15 +439,7 @@ async def test_queued_messages_are_sent_once_and_marked(app):
     ids = await _queue(app.db, 3)
     assert await _queue(app.db, 3) == []  # the same dedupe keys are not queued again
     sender = ScriptedSender([])
-    outbox = Outbox(app.db, sender, rate=1000)
-    stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run(stop, idle=0.05))
-    for _ in range(100):
-        if len(sender.sent) == 3:
-            break
-        await asyncio.sleep(0.02)
-    stop.set()
-    await task
+    await run_until_sent(Outbox(app.db, sender, rate=1000), sender, 3)
     assert sender.sent == ids
     rows = await app.db.read(lambda conn: conn.execute(select(outbox_table.c.status, outbox_table.c.payload)).all())
     assert [(row.status, row.payload) for row in rows] == [("sent", None)] * 3
@@ -523,15 +527,7 @@ async def test_the_sender_outlives_a_database_error_and_a_message_it_cannot_writ
 
     monkeypatch.setattr(mail, "claim", flaky_claim)
     sender = ScriptedSender([])
-    outbox = Outbox(app.db, sender, rate=1000, expand=expand)
-    stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run(stop, idle=0.05))
-    for _ in range(300):
-        if len(sender.sent) == 2:
-            break
-        await asyncio.sleep(0.02)
-    stop.set()
-    await task
+    await run_until_sent(Outbox(app.db, sender, rate=1000, expand=expand), sender, 2, seconds=6)
     assert sender.sent == ids  # after the failed claim, the loop went on
     statuses = await app.db.read(lambda conn: dict(conn.execute(
         select(outbox_table.c.recipient, outbox_table.c.status)).all()))
