@@ -111,7 +111,8 @@ async def alerts_choice(ctx: Context, key: str) -> Outcome | None:
         return None
     if key == "subscribe":
         zones = zones_of(ctx, ctx.profile.region)
-        if not zones:
+        if not zones:  # once the area is chosen, the subscription is made and the resident comes back here
+            ctx.data["region_then"] = "alerts.subscribe"
             return Outcome(goto="onboard.region", note=_("Choose your city or county first."))
         ctx.changes.append(("subscribe", {"zones": zones}))
         return Outcome(note=_("✅ You will get alerts for your area."))

@@ -141,7 +141,17 @@ def _region_saved(ctx: Context, region_id: str) -> Outcome:
     ctx.profile.region = region_id
     region = ctx.content.region(region_id)
     name = region_label(ctx, region) if region else _("outside Jeollanam-do")
-    return Outcome(goto=HOME, note=_("Saved: {region}").format(region=name))
+    saved = _("Saved: {region}").format(region=name)
+    if ctx.data.pop("region_then", None) == "alerts.subscribe":  # they were subscribing to alerts: finish that
+        from handlers.alerts import MAIN as ALERTS
+        from handlers.alerts import zones_of
+
+        zones = zones_of(ctx, region_id) if region else []
+        if zones:
+            ctx.changes.append(("subscribe", {"zones": zones}))
+            saved += "\n" + _("✅ You will get alerts for your area.")
+        return Outcome(goto=ALERTS, note=saved)
+    return Outcome(goto=HOME, note=saved)
 
 
 @router.choice(REGION)

@@ -147,6 +147,19 @@ async def test_subscribing_needs_consent_and_takes_the_residents_area(app):
     assert zones.zones == (NAJU,)
 
 
+async def test_subscribing_before_choosing_an_area_asks_for_it_then_finishes_the_subscription(app):
+    chat = Chat(app.engine, "no-area", hint="vi")
+    await chat.onboard("Tiếng Việt", region=None)
+    await chat.press_token("menu.main|alerts.main")
+    reply = await chat.press_token("alerts.main|subscribe")
+    assert reply.screen == "onboard.region"
+    reply = await chat.press_token("onboard.region|naju")
+    assert reply.screen == "alerts.main"
+    assert translator("vi")("✅ You will get alerts for your area.") in reply.text
+    [row] = await app.db.read(lambda conn: conn.execute(select(subscription_table)).all())
+    assert (await app.db.read(store.subscription_of, resident_id=row.resident_id)).zones == (NAJU,)
+
+
 async def test_sea_hazards_night_and_one_tap_unsubscribe(app):
     chat = await subscriber(app, "sub-sea", region="wando")
     await chat.press_token("alerts.main|sea")
