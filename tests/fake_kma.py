@@ -58,7 +58,11 @@ class FakeKMA:
         if self.next_bodies:
             status, ctype, body = self.next_bodies.pop(0)
             return Response(body, status_code=status, media_type=ctype)
-        return JSONResponse(pwn_answer(self.items))
+        rows, page = int(request.query_params.get("numOfRows", 10)), int(request.query_params.get("pageNo", 1))
+        answer = pwn_answer(self.items[(page - 1) * rows: page * rows])  # as the service pages a long answer
+        if "body" in answer["response"]:
+            answer["response"]["body"].update(totalCount=len(self.items), pageNo=page, numOfRows=rows)
+        return JSONResponse(answer)
 
     async def mois(self, request: Request) -> Response:
         self.calls.append(dict(request.query_params))

@@ -399,6 +399,15 @@ async def test_far_sea_warnings_reach_crews_and_a_warning_already_over_is_not_se
     assert row.recipient == "wando-crew"
 
 
+async def test_every_page_of_a_long_answer_is_read(feed_app, kma, monkeypatch):
+    app = feed_app
+    monkeypatch.setattr(alerts_module, "PAGE_ROWS", 2)
+    await subscriber(app, "naju-pages")
+    kma.items = [pwn_item(NAJU, hazard, 1, 1, "202607151000", seq) for seq, hazard in enumerate((2, 12, 3), 1)]
+    assert await app.alerts.poll_kma() == 3  # two on the first page, the third on the second
+    assert [call["pageNo"] for call in kma.calls] == ["1", "2"]
+
+
 async def test_unsubscribing_drops_alerts_still_waiting_to_be_sent(feed_app, kma):
     app = feed_app
     chat = await subscriber(app, "naju-leaves")

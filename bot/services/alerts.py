@@ -50,7 +50,8 @@ OUR_ZONE_PREFIXES = ("L105", "S123", "S132")
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 ALERT_PRIORITY = {"major": 20, "warning": 25, "advisory": 40}
 RETRY_WAITS = (5.0, 15.0, 45.0)
-#: At most this many pages of 1000 warnings are read in one poll.
+#: Warnings asked for per page, and at most this many pages read in one poll.
+PAGE_ROWS = 1000
 MAX_PAGES = 10
 
 #: MOIS disaster kinds (DST_SE_NM) the bot names in the resident's language; anything else is "other".
@@ -398,7 +399,7 @@ class Alerts:
                                    until=now + timedelta(minutes=2 * self.settings.kma_poll_minutes)):
             return 0  # another worker polls
         today = now.astimezone(KST).date()
-        params = {"serviceKey": key, "pageNo": 1, "numOfRows": 1000, "dataType": "JSON",
+        params = {"serviceKey": key, "pageNo": 1, "numOfRows": PAGE_ROWS, "dataType": "JSON",
                   "fromTmFc": (today - timedelta(days=1)).strftime("%Y%m%d"), "toTmFc": today.strftime("%Y%m%d")}
         url = self.settings.kma_api_base_url.rstrip("/") + "/getPwnCd"
         for attempt, wait in enumerate((*RETRY_WAITS, None), start=1):
