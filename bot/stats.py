@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.storage.tickets import handled_minutes
+
 DIMENSIONS = ("month", "language", "area", "topic", "channel", "user_type", "kind", "status")
 
 
@@ -61,9 +63,12 @@ def summarise(rows: Iterable, by: list[str], tz: ZoneInfo) -> dict[tuple[str, ..
             group.consulted += 1
         if started is not None and row.queued_at is not None:
             group.waits.append(max(0.0, (started - row.queued_at).total_seconds() / 60))
-        # a chat the resident ended ("End chat") was handled too, until they ended it
-        if row.status in ("closed", "cancelled") and row.assigned_at is not None and row.closed_at is not None:
-            group.handling.append((row.closed_at - row.assigned_at).total_seconds() / 60)
+        # every stretch with a counselor (transfers included); a chat the resident ended ("End chat") was handled
+        # too, until they ended it
+        if row.status in ("closed", "cancelled") and started is not None:
+            minutes = handled_minutes(row)
+            if minutes is not None:
+                group.handling.append(minutes)
         if row.rating is not None:
             group.ratings.append(row.rating)
     return dict(sorted(groups.items()))

@@ -550,3 +550,24 @@ async def test_a_disabled_counselors_chats_go_back_to_the_queue_and_their_reside
     assert [m["text"] for m in told] == [translator("vi")(
         "Your request is back in the line; the next free counselor for your language will continue.")]
     assert any("#1" in m["text"] for m in (await outbox_for(app, "9002"))[offered:])  # Lan is offered it again
+
+
+async def test_handling_time_counts_every_counselor_who_had_the_chat(app):
+    from bot import stats
+
+    minh, lan = Counselor(app), Counselor(app, "9002")
+    await add_counselor(app)
+    lan_id = await add_counselor(app, "9002", name="Lan")
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    clock = {"now": start}
+    app.desk.clock = app.engine.clock = lambda: clock["now"]
+    await escalate(await vietnamese_resident(app))
+    await minh.command("next")
+    clock["now"] = start + timedelta(minutes=10)
+    await minh.press(f"desk|transfer|1|{lan_id}")  # ten minutes with Minh
+    clock["now"] = start + timedelta(minutes=25)
+    await lan.command("close", "labor resolved")  # fifteen with Lan
+    rows = await app.db.read(tickets.consultations, start=start - timedelta(days=1), end=start + timedelta(days=1))
+    table = stats.table(stats.summarise(rows, [], app.settings.tz), [])
+    assert table[-1][5] == 25.0  # avg_handling_min: both stretches, not only Lan's
+    assert await app.db.read(tickets.handling_minutes, locale="vi") == [25.0]  # what waiting estimates use

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime, utcnow
@@ -120,6 +120,10 @@ class Ticket(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=24)
     rating: int | None = Field(default=None)  # 1..5, given by the resident after closing
     told_position: int | None = Field(default=None)  # the place in line the resident was last told
+    #: time with counselors in the stretches that ended (a transfer, a return to the queue, the close): the whole
+    #: handling time once the ticket is closed; 0 for tickets closed before it was counted (then closed_at -
+    #: assigned_at stands for it)
+    handled_seconds: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -199,9 +199,25 @@ def claim_next(*, conn: Connection, counselor_id: int, languages: tuple[str, ...
     return get_ticket(conn=conn, ticket_id=row.id) if row else None
 
 
+def _stretch_ends(conn: Connection, ticket_id: int, now: datetime):
+    """handled_seconds with the stretch with the current counselor added (it ends now)."""
+    assigned = conn.execute(select(tickets.c.assigned_at).where(tickets.c.id == ticket_id)).scalar()
+    seconds = max(0.0, (now - assigned).total_seconds()) if assigned is not None else 0.0
+    return tickets.c.handled_seconds + seconds
+
+
+def handled_minutes(row) -> float | None:
+    """How long a finished ticket was with counselors, over every stretch (None: never with one)."""
+    if getattr(row, "handled_seconds", 0):
+        return row.handled_seconds / 60
+    if row.assigned_at is not None and row.closed_at is not None:  # closed before stretches were counted
+        return (row.closed_at - row.assigned_at).total_seconds() / 60
+    return None
+
+
 def hand_over(*, conn: Connection, ticket_id: int, from_id: int, to_id: int | None, now: datetime) -> bool:
     """Transfer an assigned ticket to a colleague, or (to_id None) back to the front of the queue."""
-    values: dict[str, Any] = {"updated_at": now}
+    values: dict[str, Any] = {"updated_at": now, "handled_seconds": _stretch_ends(conn, ticket_id, now)}
     if to_id is None:
         values.update(status="waiting", counselor_id=None, assigned_at=None, told_position=None)
     else:
@@ -216,14 +232,16 @@ def close(*, conn: Connection, ticket_id: int, counselor_id: int, topic: str, ou
     row = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "assigned",
                                              tickets.c.counselor_id == counselor_id)
                        .values(status="closed", closed_at=now, close_topic=topic[:40], outcome=outcome[:24],
-                               updated_at=now).returning(tickets.c.id)).first()
+                               handled_seconds=_stretch_ends(conn, ticket_id, now), updated_at=now)
+                       .returning(tickets.c.id)).first()
     return get_ticket(conn=conn, ticket_id=row.id) if row else None
 
 
 def cancel(*, conn: Connection, ticket_id: int, now: datetime) -> TicketRow | None:
     """The resident withdraws their request (waiting or with a counselor)."""
     row = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status.in_(OPEN))
-                       .values(status="cancelled", closed_at=now, updated_at=now).returning(tickets.c.id)).first()
+                       .values(status="cancelled", closed_at=now, updated_at=now,
+                               handled_seconds=_stretch_ends(conn, ticket_id, now)).returning(tickets.c.id)).first()
     return get_ticket(conn=conn, ticket_id=row.id) if row else None
 
 
@@ -256,10 +274,10 @@ def set_told_position(*, conn: Connection, ticket_id: int, told: int | None) -> 
 
 def handling_minutes(*, conn: Connection, locale: str, limit: int = 20) -> list[float]:
     """How long the most recent closed tickets of a language were with a counselor, in minutes."""
-    rows = conn.execute(select(tickets.c.assigned_at, tickets.c.closed_at).where(
+    rows = conn.execute(select(tickets.c.assigned_at, tickets.c.closed_at, tickets.c.handled_seconds).where(
         tickets.c.locale == locale, tickets.c.status == "closed", tickets.c.assigned_at.is_not(None))
         .order_by(tickets.c.closed_at.desc()).limit(limit)).all()
-    return [(row.closed_at - row.assigned_at).total_seconds() / 60 for row in rows if row.closed_at]
+    return [minutes for row in rows if (minutes := handled_minutes(row)) is not None]
 
 
 # -- what was said ----------------------------------------------------------------------------------------------------
@@ -376,7 +394,7 @@ def consultations(*, conn: Connection, start: datetime, end: datetime) -> list:
         tickets.c.id, tickets.c.kind, tickets.c.topic, tickets.c.close_topic, tickets.c.locale, tickets.c.region,
         tickets.c.channel, tickets.c.user_type, tickets.c.status, tickets.c.created_at, tickets.c.queued_at,
         tickets.c.first_assigned_at, tickets.c.assigned_at, tickets.c.closed_at, tickets.c.rating,
-        tickets.c.outcome).where(tickets.c.created_at >= start, tickets.c.created_at < end)
+        tickets.c.outcome, tickets.c.handled_seconds).where(tickets.c.created_at >= start, tickets.c.created_at < end)
         .order_by(tickets.c.created_at)).all()
 
 
