@@ -370,8 +370,6 @@ def counselor_disable(counselor_id: int) -> None:
             if done:
                 tickets.record_audit(conn=conn, actor="cli", action="counselor_disable", now=utcnow(),
                                      detail={"counselor": counselor_id})
-                from bot.i18n import translator
-
                 now = utcnow()
                 for ticket in tickets.held_by(conn=conn, counselor_id=counselor_id):
                     if not tickets.hand_over(conn=conn, ticket_id=ticket.id, from_id=counselor_id, to_id=None,
@@ -379,12 +377,7 @@ def counselor_disable(counselor_id: int) -> None:
                         continue
                     tickets.record_audit(conn=conn, actor="cli", action="transfer", ticket_id=ticket.id, now=now,
                                          detail={"to": "queue", "from": counselor_id})
-                    back = tickets.get_ticket(conn=conn, ticket_id=ticket.id)
-                    # as when a counselor sends a chat back: the resident is told, colleagues are notified
-                    app.queue.notice(conn, back, translator(back.locale).gettext(
-                        "Your request is back in the line; the next free counselor for your language will "
-                        "continue."), now, key=f"requeued:{back.id}:{now.timestamp()}")
-                    app.queue.notify_counselors(conn, back, now, again=True)
+                    app.queue.back_in_line(conn, ticket.id, now)  # as when a counselor sends a chat back
             return done
 
         return await app.db.write(write)

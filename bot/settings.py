@@ -31,6 +31,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _checked_schedule(text: str, name: str) -> str:
+    """A weekly schedule as the settings write it, or a ValueError naming the setting."""
+    from bot.services.hours import Schedule, ScheduleError
+
+    try:
+        Schedule.parse(text)
+    except ScheduleError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return text
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -117,27 +128,17 @@ class Settings(BaseSettings):
     @field_validator("opening_hours")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        from bot.services.hours import Schedule, ScheduleError
-
-        try:
-            Schedule.parse(value)
-        except ScheduleError as exc:
-            raise ValueError(f"OPENING_HOURS: {exc}") from None
-        return value
+        return _checked_schedule(value, "OPENING_HOURS")
 
     @field_validator("opening_hours_by_language")
     @classmethod
     def _schedules(cls, value: dict[str, str]) -> dict[str, str]:
         from bot.i18n import LOCALES
-        from bot.services.hours import Schedule, ScheduleError
 
         for locale, text in value.items():
             if locale not in LOCALES:
                 raise ValueError(f"OPENING_HOURS_BY_LANGUAGE: unknown language {locale!r}")
-            try:
-                Schedule.parse(text)
-            except ScheduleError as exc:
-                raise ValueError(f"OPENING_HOURS_BY_LANGUAGE[{locale}]: {exc}") from None
+            _checked_schedule(text, f"OPENING_HOURS_BY_LANGUAGE[{locale}]")
         return value
 
     @field_validator("timezone")

@@ -54,6 +54,17 @@ def sea_zones(content, near: str | None) -> list[str]:
     return [near, *sorted(far)]
 
 
+def sea_of(zones) -> list[str]:
+    """The sea zones among a subscription's zones (KMA codes sea zones S…, land zones L…)."""
+    return [code for code in zones if code.startswith("S")]
+
+
+def seas_off(ctx: Context, zones, *, leaving: str | None = None) -> set[str]:
+    """The seas off the subscribed cities and counties (but `leaving`): their near seas and the far seas beyond."""
+    return {zone for region in ctx.content.regions if region.kma_zone in zones and region.id != leaving
+            for zone in zones_of(ctx, region.id, sea=True)}
+
+
 def area_names(ctx: Context, zones: tuple[str, ...]) -> str:
     _ = ctx._
     names = []
@@ -81,7 +92,7 @@ async def alerts(ctx: Context) -> View:
         choices = [Choice("subscribe", _("✅ Subscribe")), Choice(AREAS, _("📍 Areas")),
                    Choice(REMINDERS, _("⏰ Reminders"))]
         return View(text, choices, columns=2)
-    at_sea = any(code.startswith("S") for code in sub.zones)
+    at_sea = bool(sea_of(sub.zones))
     hazards = [h for h in ctx.content.hazards.values() if h.id not in sub.muted]
     lines = [
         _("Areas: {areas}").format(areas=area_names(ctx, sub.zones)),
@@ -126,11 +137,10 @@ async def alerts_choice(ctx: Context, key: str) -> Outcome | None:
         ctx.changes.append(("options", {"advisories_wait": not sub.advisories_wait}))
         return Outcome()
     if key == "sea":
-        sea = sorted({zone for region in ctx.content.regions for zone in zones_of(ctx, region.id, sea=True)
-                      if region.kma_zone in sub.zones})
-        if any(code.startswith("S") for code in sub.zones):
-            ctx.changes.append(("zones_remove", {"zones": [code for code in sub.zones if code.startswith("S")]}))
+        if sea_of(sub.zones):
+            ctx.changes.append(("zones_remove", {"zones": sea_of(sub.zones)}))
             return Outcome(note=_("Sea warnings are off."))
+        sea = sorted(seas_off(ctx, sub.zones))
         if not sea:
             return Outcome(note=_("Your areas have no sea zone. Add a coastal city or county first."))
         ctx.changes.append(("subscribe", {"zones": sea}))
@@ -164,13 +174,12 @@ async def toggle_area(ctx: Context, key: str) -> Outcome | None:
     if region is None or not ctx.profile.consented:
         return None
     sub = await ctx.services.subscription()
-    at_sea = sub is not None and any(code.startswith("S") for code in sub.zones)
+    at_sea = sub is not None and bool(sea_of(sub.zones))
     if sub is not None and region.kma_zone in sub.zones:
         ctx.changes.append(("zones_remove", {"zones": zones_of(ctx, region.id)}))
         if at_sea:  # the sea off the areas that remain, no more
-            kept = {zone for other in ctx.content.regions if other.kma_zone in sub.zones and other.id != region.id
-                    for zone in zones_of(ctx, other.id, sea=True)}
-            dropped = [code for code in sub.zones if code.startswith("S") and code not in kept]
+            kept = seas_off(ctx, sub.zones, leaving=region.id)
+            dropped = [code for code in sea_of(sub.zones) if code not in kept]
             if dropped and kept:
                 ctx.changes.append(("zones_remove", {"zones": dropped}))
     else:

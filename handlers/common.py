@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from bot.content import Region
 from bot.conversation import Action, Choice, Context
 from bot.i18n import AUTONYMS
+from bot.services import names
 
 CALL_CENTER = "1588-5949"  # Jeonnam Foreign Residents Integrated Support Call Center (jeonnam-facts.md ✅)
 FIRE_AMBULANCE = "119"
@@ -31,7 +32,7 @@ def call_center_action(ctx: Context) -> Action:
 
 def with_korean(ctx: Context, name: str, korean: str) -> str:
     """A name in the resident's language with its Korean name, as shown at the office: "X (한국어)"; once for Korean."""
-    return name if ctx.locale == "ko" or name == korean else f"{name} ({korean})"
+    return names.with_korean(ctx.locale, name, korean)
 
 
 def region_label(ctx: Context, region: Region) -> str:

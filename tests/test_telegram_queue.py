@@ -41,6 +41,15 @@ async def until(fake, chat_id: int, predicate, timeout: float = 10.0):
     return next(m for m in reversed(fake.chats[chat_id]) if predicate(m))
 
 
+async def resident_asks_and_minh_is_told(fake) -> None:
+    """The Vietnamese resident is onboarded and asks for a counselor; Minh is notified of request #1."""
+    await onboard_resident(fake)
+    fake.send_text(RESIDENT, "/counselor", language_code="vi")
+    await until(fake, RESIDENT, lambda m: m.buttons and "request.confirm|send" in str(m.reply_markup))
+    fake.send_text(RESIDENT, "giúp tôi", language_code="vi")
+    await until(fake, MINH, lambda m: m.text.startswith("🆕 New request #1"))
+
+
 async def onboard_resident(fake) -> None:
     fake.send_text(RESIDENT, "/start", language_code="vi")
     welcome = await until(fake, RESIDENT, lambda m: m.buttons)
@@ -109,11 +118,7 @@ async def test_a_vietnamese_resident_reaches_a_counselor_and_the_chat_flows_both
 
 async def test_a_resident_who_blocked_the_bot_is_marked_and_the_counselor_told(desk, fake_telegram):
     fake = fake_telegram
-    await onboard_resident(fake)
-    fake.send_text(RESIDENT, "/counselor", language_code="vi")
-    await until(fake, RESIDENT, lambda m: m.buttons and "request.confirm|send" in str(m.reply_markup))
-    fake.send_text(RESIDENT, "giúp tôi", language_code="vi")
-    await until(fake, MINH, lambda m: m.text.startswith("🆕 New request #1"))
+    await resident_asks_and_minh_is_told(fake)
     fake.send_text(MINH, "/next")
     await until(fake, MINH, lambda m: m.text.startswith("✅ You have #1."))
     fake.blocked.add(RESIDENT)
@@ -125,11 +130,7 @@ async def test_a_resident_who_blocked_the_bot_is_marked_and_the_counselor_told(d
 
 async def test_a_stranger_sees_nothing_of_the_queue(desk, fake_telegram):
     fake = fake_telegram
-    await onboard_resident(fake)
-    fake.send_text(RESIDENT, "/counselor", language_code="vi")
-    await until(fake, RESIDENT, lambda m: m.buttons and "request.confirm|send" in str(m.reply_markup))
-    fake.send_text(RESIDENT, "giúp tôi", language_code="vi")
-    await until(fake, MINH, lambda m: m.text.startswith("🆕 New request #1"))
+    await resident_asks_and_minh_is_told(fake)
     for command in ("/queue", "/take 1"):
         fake.send_text(STRANGER, command, language_code="en")
     await fake.wait_for(lambda: len(fake.chats[STRANGER]) >= 2)

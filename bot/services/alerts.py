@@ -30,7 +30,8 @@ import aiohttp
 from babel.dates import format_date
 
 from bot.content.models import Content, Hazard
-from bot.i18n import korean_time, translator
+from bot.i18n import LOCALES, korean_time, translator
+from bot.services.names import with_korean
 from bot.settings import Settings
 from bot.storage import alerts as store
 from bot.storage import tickets
@@ -228,11 +229,6 @@ def warning_name(_, hazard: Hazard, level: str) -> str:
     return _("{hazard} advisory").format(hazard=name)
 
 
-def when(locale: str, moment: datetime) -> str:
-    """A time in Korean time, written the resident's way."""
-    return korean_time(locale, moment)
-
-
 def disaster_kind_name(_, kind: str) -> str:
     names = {"호우": _("Heavy rain"), "태풍": _("Typhoon"), "폭염": _("Heat wave"), "한파": _("Cold wave"),
              "대설": _("Heavy snow"), "강풍": _("Strong wind"), "풍랑": _("High seas"), "지진": _("Earthquake"),
@@ -257,7 +253,7 @@ def alert_text(content: Content, row, locale: str) -> dict:
         lines = [_("📢 Disaster text message: {kind} ({level})").format(
             kind=disaster_kind_name(_, kind), level=disaster_level_name(_, row.level)),
             _("Sent to: {areas}").format(areas=details.get("regions", "")),
-            _("Sent {time} (Korean time)").format(time=when(locale, row.issued_at)), "",
+            _("Sent {time} (Korean time)").format(time=korean_time(locale, row.issued_at)), "",
             _("Original message in Korean:"), details.get("text", ""), "", _("In danger, call 119.")]
         return {"text": "\n".join(lines), "rows": []}
     hazard = content.hazards.get(row.hazard)
@@ -265,7 +261,7 @@ def alert_text(content: Content, row, locale: str) -> dict:
     if hazard is None or zone is None:  # published content changed since: say what we know
         return {"text": _("⚠️ A weather warning was issued for your area. Check the news, and in danger call 119."),
                 "rows": []}
-    area = zone.ko if locale == "ko" else f"{_(zone.name)} ({zone.ko})"
+    area = with_korean(locale, _(zone.name), zone.ko)
     name = warning_name(_, hazard, row.level)
     if locale != "ko":  # as Korean television, texts and signs name it: 호우경보
         name += f" ({hazard.ko}{KOREAN_LEVELS.get(row.level, '')})"
@@ -276,11 +272,11 @@ def alert_text(content: Content, row, locale: str) -> dict:
     }[row.command].format(warning=name, area=area)
     lines = [f"{hazard.emoji if row.command != 'lifted' else '✅'} {headline}"]
     if row.command == "lifted":
-        lines.append(_("Lifted at {time} (Korean time).").format(time=when(locale, row.issued_at)))
+        lines.append(_("Lifted at {time} (Korean time).").format(time=korean_time(locale, row.issued_at)))
     else:
-        lines.append(_("Since {time} (Korean time).").format(time=when(locale, row.starts_at or row.issued_at)))
+        lines.append(_("Since {time} (Korean time).").format(time=korean_time(locale, row.starts_at or row.issued_at)))
         if row.ends_at:
-            lines.append(_("Expected to last until {time}.").format(time=when(locale, row.ends_at)))
+            lines.append(_("Expected to last until {time}.").format(time=korean_time(locale, row.ends_at)))
         lines.append("")
         lines += [f"• {_(action)}" for action in hazard.actions]
     lines += ["", _("In danger, call 119.")]
@@ -334,8 +330,6 @@ def broadcast_problems(texts: dict[str, str]) -> list[str]:
         if unknown:
             problems.append(f"{locale}: unknown placeholder(s) {sorted(unknown)}; the bot can fill only "
                             f"{sorted(BROADCAST_PLACEHOLDERS)}")
-    from bot.i18n import LOCALES
-
     if set(LOCALES) - set(texts) and texts:  # residents of the other languages get English and Korean together
         fallback = broadcast_body(texts, "-")
         if len(fallback) > MAX_BROADCAST:
@@ -389,15 +383,23 @@ class Alerts:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
+    async def _feed_key(self, feed: str, secret, now: datetime) -> str | None:
+        """The feed's key when this worker is the one to poll it now (it holds the feed's lease), else None: no key
+        configured, or another worker polls."""
+        key = secret.get_secret_value() if secret else None
+        if not key:
+            return None
+        if not await self.db.write(store.take_lease, name=feed, holder=self.holder, now=now,
+                                   until=now + timedelta(minutes=2 * self.settings.kma_poll_minutes)):
+            return None
+        return key
+
     async def poll_kma(self) -> int:
         """One poll of the KMA feed, retried with backoff on failure; returns how many messages were queued."""
-        key = self.settings.kma_api_key.get_secret_value() if self.settings.kma_api_key else None
-        if not key:
-            return 0
         now = self.clock()
-        if not await self.db.write(store.take_lease, name="kma", holder=self.holder, now=now,
-                                   until=now + timedelta(minutes=2 * self.settings.kma_poll_minutes)):
-            return 0  # another worker polls
+        key = await self._feed_key("kma", self.settings.kma_api_key, now)
+        if key is None:
+            return 0
         today = now.astimezone(KST).date()
         params = {"serviceKey": key, "pageNo": 1, "numOfRows": PAGE_ROWS, "dataType": "JSON",
                   "fromTmFc": (today - timedelta(days=1)).strftime("%Y%m%d"), "toTmFc": today.strftime("%Y%m%d")}
@@ -471,12 +473,9 @@ class Alerts:
 
     async def poll_mois(self) -> int:
         """One poll of the disaster text messages (optional feed)."""
-        key = self.settings.safety_data_api_key.get_secret_value() if self.settings.safety_data_api_key else None
-        if not key:
-            return 0
         now = self.clock()
-        if not await self.db.write(store.take_lease, name="mois", holder=self.holder, now=now,
-                                   until=now + timedelta(minutes=2 * self.settings.kma_poll_minutes)):
+        key = await self._feed_key("mois", self.settings.safety_data_api_key, now)
+        if key is None:
             return 0
         local = now.astimezone(KST)
         days = [local.date()]
@@ -548,7 +547,7 @@ class Alerts:
         region = self.content().region(region_id)
         if region is None:
             return translator(locale)("your area")
-        return region.ko if locale == "ko" else f"{translator(locale)(region.name)} ({region.ko})"
+        return with_korean(locale, translator(locale)(region.name), region.ko)
 
     # -- reminders -------------------------------------------------------------------------------------------------
 
@@ -601,7 +600,7 @@ class Alerts:
             office = self.content().office_for(row.region)
             if office is not None:
                 text += "\n\n" + _("Immigration office for your area: {office}").format(
-                    office=office.ko if row.locale == "ko" else f"{_(office.name)} ({office.ko})")
+                    office=with_korean(row.locale, _(office.name), office.ko))
             rows = [[[_("🛂 Extension"), "menu:immigration|card:immigration_extension"]],
                      [[_("💬 Counselor"), "menu.main|request.confirm"]]]
             return str(offset), text, rows

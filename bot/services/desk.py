@@ -354,11 +354,7 @@ class Step:
                                      now=self.now):
                 return self.not_yours(ticket.id)  # closed or cancelled meanwhile
             self.audit("transfer", ticket.id, to="queue")
-            back = tickets.get_ticket(conn=self.conn, ticket_id=ticket.id)
-            self.queue.notice(self.conn, back, resident.gettext(
-                "Your request is back in the line; the next free counselor for your language will continue."),
-                self.now, key=f"requeued:{ticket.id}:{self.now.timestamp()}")
-            self.queue.notify_counselors(self.conn, back, self.now, again=True)
+            self.queue.back_in_line(self.conn, ticket.id, self.now)
             self.retell.add(ticket.locale)
             self._clear_current(ticket.id)
             return self.say(_("#{id} is back in the queue.").format(id=ticket.id))

@@ -41,6 +41,12 @@ def outcome_name(_: Translate, outcome: str | None) -> str:
     return names.get(outcome or "", outcome or "")
 
 
+def with_korean(locale: str, name: str, korean: str) -> str:
+    """A name in the reader's language with its Korean name, as signs and offices show it: "X (한국어)"; once for
+    a Korean reader."""
+    return name if locale == "ko" or name == korean else f"{name} ({korean})"
+
+
 def area_name(_: Translate, content, region: str | None) -> str:
     """A city or county of the served content: its name in the reader's language and in Korean."""
     if region == "outside":

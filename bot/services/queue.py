@@ -143,6 +143,16 @@ class Queue:
                 self.relay_to_counselor(conn, ticket, counselor, {"text": note}, now)
         return ticket, joined
 
+    def back_in_line(self, conn: Connection, ticket_id: int, now: datetime) -> TicketRow:
+        """A chat just sent back to the queue (by its counselor, or because they were disabled): the resident is
+        told, and the counselors who speak the language are offered it again."""
+        back = tickets.get_ticket(conn=conn, ticket_id=ticket_id)
+        self.notice(conn, back, translator(back.locale).gettext(
+            "Your request is back in the line; the next free counselor for your language will continue."),
+            now, key=f"requeued:{back.id}:{now.timestamp()}")
+        self.notify_counselors(conn, back, now, again=True)
+        return back
+
     def notify_counselors(self, conn: Connection, ticket: TicketRow, now: datetime, *, again: bool = False) -> int:
         """One message with a Take button to each on-duty counselor who speaks the ticket's language (the outbox's
         unique key makes a second notification of the same ticket to the same counselor impossible; `again` when a
