@@ -367,8 +367,9 @@ class ConversationEngine:
             elif action == "rate":
                 tickets.rate(conn=conn, ticket_id=ticket.id, resident_id=resident_id, rating=args["rating"], now=now)
         # as it is now, in this transaction: handed over or sent back to the queue since the turn began
-        ticket = tickets.get_ticket(conn=conn, ticket_id=ctx.ticket.id) if ctx.ticket is not None else None
-        if ctx.relay is not None and ticket is not None and ticket.status in tickets.OPEN:
+        ticket = tickets.get_ticket(conn=conn, ticket_id=ctx.ticket.id) \
+            if ctx.relay is not None and ctx.ticket is not None else None
+        if ticket is not None and ticket.status in tickets.OPEN:
             # back in the queue meanwhile: the message stays with the request for the next counselor
             counselor = (tickets.get_counselor(conn=conn, counselor_id=ticket.counselor_id)
                          if ticket.status == "assigned" else None)

@@ -208,7 +208,7 @@ def _stretch_ends(conn: Connection, ticket_id: int, now: datetime):
 
 def handled_minutes(row) -> float | None:
     """How long a finished ticket was with counselors, over every stretch (None: never with one)."""
-    if getattr(row, "handled_seconds", 0):
+    if row.handled_seconds:
         return row.handled_seconds / 60
     if row.assigned_at is not None and row.closed_at is not None:  # closed before stretches were counted
         return (row.closed_at - row.assigned_at).total_seconds() / 60
